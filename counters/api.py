@@ -1,0 +1,177 @@
+"""The counter staff's API: one endpoint per action, each one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from onestop.auth import current_staff, staff_required
+from onestop.context import onestop, read_store, transaction
+from onestop.http import Body, json_body
+from onestop.payloads import counter_json, ticket_json
+from routing import counters, estimates, tickets
+from routing.centre import Centre
+from routing.store.models import Staff, Ticket
+from routing.store.sql import SqlStore
+
+bp = Blueprint("counters_api", __name__, url_prefix="/api")
+
+SEATED = ("agent", "mediator")
+
+
+def _staff() -> Staff:
+    staff = current_staff()
+    assert staff is not None, "guarded by staff_required"
+    return staff
+
+
+def _ticket_action(
+    action: Callable[[SqlStore, Centre, int, Staff], Ticket | None], counter_id: int
+) -> Any:
+    centre = onestop().centre
+    with transaction() as store:
+        ticket = action(store, centre, counter_id, _staff())
+        payload = ticket_json(store, centre, ticket) if ticket is not None else None
+    if payload is None:
+        return "", 204
+    return jsonify(payload)
+
+
+def _counter_action(counter_id: int, action: Callable[..., Any], *args: Any) -> Any:
+    centre = onestop().centre
+    staff = _staff()
+    with transaction() as store:
+        counter = action(store, centre, counter_id, staff, *args)
+        payload = counter_json(centre, counter, store.held_by(counter_id), staff.username)
+    return jsonify(payload)
+
+
+@bp.post("/counters/<int:counter_id>/open")
+@staff_required(*SEATED)
+def open_counter(counter_id: int) -> Any:
+    json_body(Body)
+    return _counter_action(counter_id, counters.open_counter)
+
+
+class PauseRequest(Body):
+    reason: str | None = None
+
+
+@bp.post("/counters/<int:counter_id>/pause")
+@staff_required(*SEATED)
+def pause(counter_id: int) -> Any:
+    body = json_body(PauseRequest)
+    return _counter_action(counter_id, counters.pause, body.reason)
+
+
+@bp.post("/counters/<int:counter_id>/resume")
+@staff_required(*SEATED)
+def resume(counter_id: int) -> Any:
+    json_body(Body)
+    return _counter_action(counter_id, counters.resume)
+
+
+@bp.post("/counters/<int:counter_id>/close")
+@staff_required(*SEATED)
+def close(counter_id: int) -> Any:
+    json_body(Body)
+    return _counter_action(counter_id, counters.close)
+
+
+@bp.post("/counters/<int:counter_id>/next")
+@staff_required(*SEATED)
+def call_next(counter_id: int) -> Any:
+    json_body(Body)
+    return _ticket_action(tickets.call_next, counter_id)
+
+
+@bp.post("/counters/<int:counter_id>/recall")
+@staff_required(*SEATED)
+def recall(counter_id: int) -> Any:
+    json_body(Body)
+    return _ticket_action(tickets.recall, counter_id)
+
+
+@bp.post("/counters/<int:counter_id>/start")
+@staff_required(*SEATED)
+def start(counter_id: int) -> Any:
+    json_body(Body)
+    return _ticket_action(tickets.start, counter_id)
+
+
+@bp.post("/counters/<int:counter_id>/finish")
+@staff_required(*SEATED)
+def finish(counter_id: int) -> Any:
+    json_body(Body)
+    return _ticket_action(tickets.finish, counter_id)
+
+
+@bp.post("/counters/<int:counter_id>/no-show")
+@staff_required(*SEATED)
+def no_show(counter_id: int) -> Any:
+    json_body(Body)
+    return _ticket_action(tickets.no_show, counter_id)
+
+
+class TransferRequest(Body):
+    service: str | None = None
+    counter: int | None = None
+    note: str | None = None
+
+
+@bp.post("/counters/<int:counter_id>/transfer")
+@staff_required(*SEATED)
+def transfer(counter_id: int) -> Any:
+    body = json_body(TransferRequest)
+
+    def action(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ticket:
+        return tickets.transfer(
+            store,
+            centre,
+            counter_id,
+            staff,
+            service=body.service,
+            to_counter=body.counter,
+            note=body.note,
+        )
+
+    return _ticket_action(action, counter_id)
+
+
+@bp.get("/counters")
+@staff_required()
+def list_counters() -> Any:
+    centre = onestop().centre
+    with read_store() as store:
+        live = {row.id: row for row in store.counters()}
+        held = {t.counter_id: t for t in store.active_tickets()}
+        names = store.staff_names()
+        rows = []
+        for config in centre.config.counters:
+            row = live.get(config.id) or store.closed_counter(config.id)
+            staff = names.get(row.staff_id) if row.staff_id else None
+            rows.append(counter_json(centre, row, held.get(config.id), staff))
+    return jsonify(rows)
+
+
+@bp.get("/queue")
+@staff_required()
+def queue() -> Any:
+    centre = onestop().centre
+    now = centre.clock.now()
+    with read_store() as store:
+        counts = store.waiting_counts()
+    services = []
+    for service in centre.config.services:
+        waiting, oldest = counts.get(service.code, (0, None))
+        services.append(
+            {
+                "code": service.code,
+                "waiting": waiting,
+                "oldest_wait_min": round((now - oldest).total_seconds() / 60, 1) if oldest else 0,
+                "estimated_wait_min": estimates.estimate_wait_min(centre, service, waiting, now),
+            }
+        )
+    return jsonify(services=services)

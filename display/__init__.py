@@ -1,0 +1,1 @@
+"""Waiting-room screens and their live feed."""

@@ -1,0 +1,1 @@
+"""The shell of OneStop: app factory, settings, database, auth, realtime bridge and CLI."""

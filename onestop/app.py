@@ -1,0 +1,84 @@
+"""The application factory: the one place that knows every room and wires them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+import counters.api
+import kiosk.api
+from onestop import auth, errors, pages, realtime
+from onestop.context import OneStop, onestop
+from onestop.db import Database
+from onestop.extensions import socketio
+from onestop.settings import Settings
+from routing.centre import Centre
+from routing.clock import Clock, SystemClock
+from routing.config import load_config
+from routing.store.models import Secret
+
+#: request bodies are small JSON documents; anything larger is refused with 413
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    """Build the app for one centre; raises `ConfigError` rather than start on a broken config.
+
+    The database is created or upgraded to the newest schema first.
+    """
+    settings = settings or Settings()
+    config = load_config(settings.config)
+    db = Database(settings.database(config.database))
+    db.upgrade()
+    centre = Centre(config, clock or SystemClock())
+    rate = settings.kiosk_rate
+    state = OneStop(
+        settings=settings,
+        centre=centre,
+        db=db,
+        kiosk_rate=config.kiosk.rate_per_minute if rate is None else rate,
+    )
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _stored_secret(db),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.centre.https,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=14),
+    )
+    app.extensions["onestop"] = state
+    errors.init_app(app)
+    for blueprint in (auth.bp, kiosk.api.bp, counters.api.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=settings.redis_url or config.redis_url,
+        cors_allowed_origins=[],
+    )
+    socketio.on_event("connect", _connect)
+    return app
+
+
+def _connect(auth_payload: Any = None) -> None:
+    staff = auth.current_staff()
+    realtime.join(auth_payload, onestop().centre, staff.role if staff else None)
+
+
+def _stored_secret(db: Database) -> str:
+    """The session key kept in the database, made on first start: shared by every process
+    and surviving restarts, so staff stay signed in."""
+    with db.session(write=True) as session:
+        secret = session.execute(
+            select(Secret.value).where(Secret.name == "session")
+        ).scalar_one_or_none()
+        if secret is None:
+            secret = secrets.token_hex(32)
+            session.add(Secret(name="session", value=secret))
+    return secret

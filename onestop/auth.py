@@ -1,0 +1,133 @@
+"""Who is asking: staff by session cookie, kiosks by bearer key; roles and their guards."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Blueprint, g, jsonify, session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from onestop.context import read_store
+from onestop.http import Body, json_body
+from routing.states import DomainError
+from routing.store.models import Device, Staff
+
+ROLES = ("agent", "mediator", "manager", "admin")
+#: what each role may do besides its own: an admin may do anything a manager may
+INHERITS = {"admin": {"admin", "manager"}, "manager": {"manager"}}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+bp = Blueprint("auth", __name__, url_prefix="/api")
+
+
+def hash_password(password: str) -> str:
+    """A slow, salted hash (scrypt)."""
+    return generate_password_hash(password)
+
+
+def new_device_key() -> tuple[str, str]:
+    """A fresh kiosk key and the hash stored in its place."""
+    key = secrets.token_urlsafe(32)
+    return key, hash_key(key)
+
+
+def hash_key(key: str) -> str:
+    """Keys carry 256 random bits, so a fast hash suffices and lets us look them up."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _fingerprint(staff: Staff) -> str:
+    """Changes when the password does, so a new password ends the old sessions."""
+    return hashlib.sha256(staff.password_hash.encode()).hexdigest()[:16]
+
+
+def current_staff() -> Staff | None:
+    """The signed-in staff member of this request, or None."""
+    if "staff" not in g:
+        g.staff = None
+        staff_id = session.get("staff_id")
+        if staff_id is not None:
+            with read_store() as store:
+                staff = store.staff(staff_id)
+            if (
+                staff is not None
+                and staff.active
+                and hmac.compare_digest(session.get("fingerprint", ""), _fingerprint(staff))
+            ):
+                g.staff = staff
+    return g.staff
+
+
+def staff_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Guard a view: a signed-in staff member with one of `roles` (any role when none given)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            staff = current_staff()
+            if staff is None:
+                raise DomainError("unauthorized", "sign in first")
+            if roles and not INHERITS.get(staff.role, {staff.role}) & set(roles):
+                raise DomainError("forbidden", f"a {staff.role} may not do this")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def current_device(authorization: str | None) -> Device:
+    """The kiosk named by an `Authorization: Bearer <key>` header; raises `unauthorized`."""
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise DomainError("unauthorized", "a kiosk key is required")
+    digest = hash_key(key.strip())
+    with read_store() as store:
+        device = store.device_by_key_hash(digest)
+    if device is None or not hmac.compare_digest(device.key_hash, digest):
+        raise DomainError("unauthorized", "unknown kiosk key")
+    return device
+
+
+class Credentials(Body):
+    username: str
+    password: str
+
+
+@bp.post("/login")
+def login() -> Any:
+    body = json_body(Credentials)
+    with read_store() as store:
+        staff = store.staff_by_username(body.username)
+    if (
+        staff is None
+        or not staff.active
+        or not check_password_hash(staff.password_hash, body.password)
+    ):
+        raise DomainError("unauthorized", "wrong username or password")
+    session.clear()
+    session.permanent = True
+    session["staff_id"] = staff.id
+    session["fingerprint"] = _fingerprint(staff)
+    return jsonify(username=staff.username, role=staff.role)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return jsonify(ok=True)
+
+
+@bp.get("/me")
+@staff_required()
+def me() -> Any:
+    staff = current_staff()
+    assert staff is not None
+    return jsonify(username=staff.username, role=staff.role)

@@ -1,0 +1,190 @@
+"""The `onestop` command line (API.md): run, demo, init, user, device, check-config."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from onestop.accounts import add_device, add_staff
+from onestop.app import create_app
+from onestop.context import OneStop
+from onestop.settings import Settings
+from routing.config import ConfigError, load_config
+from routing.states import DomainError
+
+CONFIG_HELP = "the centre's config (default ./config.yaml, or ONESTOP_CONFIG)"
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    settings = Settings()
+    if ctx.obj.get("config"):
+        settings = settings.model_copy(update={"config": Path(ctx.obj["config"])})
+    return settings.model_copy(update=overrides)
+
+
+def _app(settings: Settings) -> Flask:
+    try:
+        return create_app(settings)
+    except ConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+def _state(app: Flask) -> OneStop:
+    return app.extensions["onestop"]
+
+
+@click.group()
+@click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """OneStop: queue ticketing and counter routing for one-stop service centres."""
+    logging.basicConfig(
+        level=os.environ.get("ONESTOP_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command("init")
+@click.pass_context
+def init_command(ctx: click.Context) -> None:
+    """Create or upgrade the database, then exit."""
+    app = _app(_settings(ctx))
+    click.echo(f"database ready: {_state(app).db.url.render_as_string(hide_password=True)}")
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=100, show_default=True, type=int, help="worker threads")
+@click.pass_context
+def run_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the whole app from one process; creates or upgrades the database first."""
+    from onestop.server import serve
+
+    serve(_app(_settings(ctx)), host, port, threads)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=100, show_default=True, type=int, help="worker threads")
+@click.pass_context
+def demo_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve a fresh demo database with demo staff, and print their logins and a kiosk key."""
+    from onestop.demo import DEMO_PASSWORD, seed_demo
+    from onestop.server import serve
+
+    settings = _settings(ctx)
+    if not settings.database_url:
+        demo_db = settings.config.resolve().parent / "onestop-demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{demo_db}"})
+    app = _app(settings)
+    state = _state(app)
+    with state.db.session(write=True) as session:
+        logins, key = seed_demo(session, state.centre.config)
+    click.echo(f"Demo staff (password '{DEMO_PASSWORD}'):")
+    for login in logins:
+        click.echo(f"  {login.username:<12} {login.role:<9} {login.note}")
+    click.echo(f"Open http://{host}:{port}/ — kiosk key:")
+    click.echo(key)
+    serve(app, host, port, threads)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Staff accounts."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["agent", "mediator", "manager", "admin"]))
+@click.option("--services", default="", help="service codes, comma-separated")
+@click.option("--languages", default="", help="language codes, comma-separated")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.pass_context
+def user_add(
+    ctx: click.Context, name: str, role: str, services: str, languages: str, password_stdin: bool
+) -> None:
+    """Create a staff account."""
+    app = _app(_settings(ctx))
+    state = _state(app)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with state.db.session(write=True) as session:
+            staff = add_staff(
+                session,
+                state.centre.config,
+                name,
+                password,
+                role,
+                _codes(services),
+                _codes(languages),
+            )
+    except DomainError as error:
+        raise click.UsageError(error.message) from None
+    except Exception as error:
+        if "unique" in str(error).lower():
+            raise click.UsageError(f"a user named {name!r} exists already") from None
+        raise
+    click.echo(f"added {staff.role} {staff.username}")
+
+
+@main.group("device")
+def device_group() -> None:
+    """Kiosks and other devices."""
+
+
+@device_group.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["kiosk"]))
+@click.pass_context
+def device_add(ctx: click.Context, name: str, kind: str) -> None:
+    """Register a device; its key is the last line printed (only its hash is kept)."""
+    app = _app(_settings(ctx))
+    state = _state(app)
+    try:
+        with state.db.session(write=True) as session:
+            key = add_device(session, state.centre.config, name, kind)
+    except Exception as error:
+        if "unique" in str(error).lower():
+            raise click.UsageError(f"a device named {name!r} exists already") from None
+        raise
+    click.echo(f"added {kind} {name}; its key:")
+    click.echo(key)
+
+
+@main.command("check-config")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.pass_context
+def check_config(ctx: click.Context, path: str | None) -> None:
+    """Validate a config; print every problem with its place in the file; exit 1 if invalid."""
+    target = Path(path) if path else _settings(ctx).config
+    try:
+        config = load_config(target)
+    except ConfigError as error:
+        for problem in error.problems:
+            click.echo(str(problem))
+        click.echo(f"{len(error.problems)} problem(s) in {target}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{target}: ok — {len(config.services)} services, {len(config.counters)} counters, "
+        f"{len(config.languages)} languages"
+    )
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip() for code in text.split(",") if code.strip()]

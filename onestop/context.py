@@ -1,0 +1,54 @@
+"""The running centre of this app, and transactions that publish their events on commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app
+
+from onestop import realtime
+from onestop.db import Database
+from onestop.settings import Settings
+from routing.centre import Centre
+from routing.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OneStop:
+    """What `create_app` keeps in `app.extensions['onestop']`."""
+
+    settings: Settings
+    centre: Centre
+    db: Database
+    kiosk_rate: int
+
+
+def onestop() -> OneStop:
+    return current_app.extensions["onestop"]
+
+
+@contextmanager
+def transaction() -> Iterator[SqlStore]:
+    """A write transaction; its events go to the live feed once it has committed."""
+    state = onestop()
+    with state.db.session(write=True) as session:
+        store = SqlStore(session, state.centre.code)
+        yield store
+    try:
+        realtime.publish(state.centre, store.events)
+    except Exception:
+        # The change has committed: a failing live feed must not turn it into an error.
+        log.exception("could not publish %d event(s)", len(store.events))
+
+
+@contextmanager
+def read_store() -> Iterator[SqlStore]:
+    """A read-only snapshot."""
+    state = onestop()
+    with state.db.session(write=False) as session:
+        yield SqlStore(session, state.centre.code)

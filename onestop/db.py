@@ -1,0 +1,89 @@
+"""The database: engines, short transactions, and migrations to the newest schema.
+
+SQLite runs in WAL mode; a write transaction starts with `BEGIN IMMEDIATE` so two writers
+never deadlock upgrading a read lock, and writers inside one process queue on a lock instead
+of spinning on SQLite's busy handler. PostgreSQL runs at READ COMMITTED with row locks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: an arbitrary key for PostgreSQL's advisory lock around migrations
+MIGRATION_LOCK = 0x0E57_0001
+
+
+class Database:
+    """One database: a pool of connections and transactions handed out as sessions."""
+
+    def __init__(self, url: str, *, pool_size: int = 16) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, pool_size)
+            self._write_lock: threading.Lock | None = threading.Lock()
+        else:
+            self.engine = create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self._write_lock = None
+        self._writer = self.engine.execution_options(onestop_write=True)
+
+    @contextmanager
+    def session(self, *, write: bool) -> Iterator[Session]:
+        """A session in one transaction, committed on success and rolled back on error."""
+        lock = self._write_lock if write and self._write_lock else nullcontext()
+        with lock, Session(self._writer if write else self.engine, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration; safe from several processes."""
+        with self._writer.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config = AlembicConfig()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is switched off: SQLAlchemy emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("onestop_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

@@ -1,0 +1,36 @@
+"""Reading JSON request bodies: 415 unless JSON, 422 with every problem named."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from werkzeug.exceptions import UnsupportedMediaType
+
+from routing.states import DomainError
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=500)
+
+
+B = TypeVar("B", bound=Body)
+
+
+def json_body(model: type[B]) -> B:
+    """The request's JSON body as `model`; raises 415 (not JSON) or `DomainError('invalid')`."""
+    if not request.is_json:
+        raise UnsupportedMediaType("send Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise DomainError("invalid", "the body is not valid JSON")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+        raise DomainError("invalid", problems) from None

@@ -1,0 +1,78 @@
+"""The bridge from committed domain events to Socket.IO rooms.
+
+A client names its room in the connect payload, so it rejoins after every reconnect, and
+fetches a fresh snapshot over HTTP: an event says "something changed", the snapshot says
+what is true. Room names are built here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_socketio import ConnectionRefusedError, join_room
+
+from onestop.extensions import socketio
+from routing.centre import Centre
+from routing.store.models import Event
+
+MANAGERS = "managers"
+
+
+def display_room(zone: str) -> str:
+    return f"display:{zone}"
+
+
+def counter_room(counter_id: int) -> str:
+    return f"counter:{counter_id}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+def publish(centre: Centre, events: list[Event]) -> None:
+    """Emit each committed event to the rooms that care about it."""
+    for event in events:
+        ticket = event.ticket
+        if ticket is not None:
+            socketio.emit(
+                "ticket",
+                {"number": ticket.number, "state": ticket.state.value, "kind": event.kind},
+                to=ticket_room(ticket.token),
+            )
+        if event.kind in ("called", "recalled") and ticket is not None and ticket.counter_id:
+            counter = centre.config.counter(ticket.counter_id)
+            socketio.emit(
+                "called",
+                {
+                    "number": ticket.number,
+                    "counter": counter.name,
+                    "service": ticket.service,
+                    "language": ticket.language,
+                    "recall": event.kind == "recalled",
+                    "at": event.at.isoformat(),
+                },
+                to=display_room(counter.zone),
+            )
+        if event.counter_id is not None:
+            socketio.emit("counter", {"kind": event.kind}, to=counter_room(event.counter_id))
+        socketio.emit("floor", {"kind": event.kind}, to=MANAGERS)
+
+
+def join(auth: Any, centre: Centre, staff_role: str | None) -> None:
+    """Put a new connection in the room its connect payload names; refuse what it may not see."""
+    if not isinstance(auth, dict):
+        raise ConnectionRefusedError("name a room: display, ticket, counter or floor")
+    zones = {zone.code for zone in centre.config.zones}
+    if "display" in auth:
+        if auth["display"] not in zones:
+            raise ConnectionRefusedError("unknown zone")
+        join_room(display_room(auth["display"]))
+    elif "ticket" in auth and isinstance(auth["ticket"], str):
+        join_room(ticket_room(auth["ticket"]))
+    elif "counter" in auth and staff_role in ("agent", "mediator", "manager", "admin"):
+        join_room(counter_room(int(auth["counter"])))
+    elif "floor" in auth and staff_role in ("manager", "admin"):
+        join_room(MANAGERS)
+    else:
+        raise ConnectionRefusedError("not allowed")

@@ -1,0 +1,31 @@
+"""Process settings from the environment (prefix `ONESTOP_`), read once in `create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """How this process runs; what the centre is lives in the config file instead."""
+
+    model_config = SettingsConfigDict(env_prefix="ONESTOP_", env_nested_delimiter="__")
+
+    config: Path = Path("config.yaml")
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "ONESTOP_DATABASE_URL")
+    )
+    redis_url: str | None = None
+    #: tickets a minute per kiosk; 0 turns the limit off (load tests)
+    kiosk_rate: int | None = Field(None, ge=0)
+    secret_key: str | None = None
+
+    def database(self, config_database: str | None) -> str:
+        """The database URL: the environment, then the config, then SQLite beside the config."""
+        if self.database_url:
+            return self.database_url
+        if config_database:
+            return config_database
+        return f"sqlite:///{self.config.resolve().parent / 'onestop.db'}"

@@ -1,0 +1,1 @@
+"""Managers: the live floor and the reports."""

@@ -1,0 +1,92 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when present), apps, a frozen open day."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from onestop.app import create_app
+from onestop.settings import Settings
+from tests.factories.configs import REFERENCE_CONFIG
+
+IN_CI = os.environ.get("CI") == "true"
+POSTGRES_URL = os.environ.get(
+    "ONESTOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+#: a Wednesday in winter (Lisbon = UTC), mid-morning: the centre is open
+OPEN_MOMENT = "2026-11-25 10:00:00"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+def need_postgres() -> None:
+    """Skip (outside CI) or fail (in CI) when PostgreSQL is not there."""
+    problem = _postgres_reachable()
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but PostgreSQL on 127.0.0.1:5432 is unreachable: {problem}")
+    pytest.skip(f"PostgreSQL on 127.0.0.1:5432 is unreachable: {problem}")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    need_postgres()
+    name = f"onestop_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'onestop.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'onestop.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def open_day() -> Iterator[None]:
+    """Freeze the clock on an ordinary open morning; `tick` so times still move forward."""
+    with freeze_time(OPEN_MOMENT, tick=True):
+        yield
+
+
+@pytest.fixture
+def app(sqlite_url: str, open_day: None) -> Iterator[Flask]:
+    """The reference centre on a fresh SQLite database, on an open morning, no rate limit."""
+    application = create_app(
+        Settings(config=REFERENCE_CONFIG, database_url=sqlite_url, kiosk_rate=0)
+    )
+    yield application
+    application.extensions["onestop"].db.dispose()

@@ -1,0 +1,1 @@
+"""Builders for tests: configs, staff, kiosks and signed-in clients."""
