@@ -82,11 +82,19 @@ def open_day() -> Iterator[None]:
         yield
 
 
+def _reference_app(url: str) -> Iterator[Flask]:
+    application = create_app(Settings(config=REFERENCE_CONFIG, database_url=url, kiosk_rate=0))
+    yield application
+    application.extensions["onestop"].db.dispose()
+
+
 @pytest.fixture
 def app(sqlite_url: str, open_day: None) -> Iterator[Flask]:
     """The reference centre on a fresh SQLite database, on an open morning, no rate limit."""
-    application = create_app(
-        Settings(config=REFERENCE_CONFIG, database_url=sqlite_url, kiosk_rate=0)
-    )
-    yield application
-    application.extensions["onestop"].db.dispose()
+    yield from _reference_app(sqlite_url)
+
+
+@pytest.fixture
+def any_app(database_url: str, open_day: None) -> Iterator[Flask]:
+    """The same on SQLite and then on PostgreSQL."""
+    yield from _reference_app(database_url)

@@ -17,7 +17,8 @@ def _issue(client, key: str, service: str, **extra) -> dict:
     return response.get_json()
 
 
-def test_issue_call_serve_transfer_finish(app: Flask) -> None:
+def test_issue_call_serve_transfer_finish(any_app: Flask) -> None:
+    app = any_app
     key = add_kiosk(app)
     kiosk = app.test_client()
     first = _issue(kiosk, key, "residence-first")

@@ -25,7 +25,9 @@ def always_open(directory: Path) -> Path:
     """The reference centre open every day around the clock, with no holidays and no caps:
     for servers that run on the real clock (processes, benchmarks), where freezegun cannot reach."""
     data = reference_data()
-    data["centre"]["hours"] = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    data["centre"]["hours"] = {
+        day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
     data["centre"]["holidays"] = {"country": None, "extra": []}
     for service in data["services"]:
         service.pop("hours", None)
