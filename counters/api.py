@@ -10,10 +10,10 @@ from flask import Blueprint, jsonify
 from onestop.auth import current_staff, staff_required
 from onestop.context import onestop, read_store, transaction
 from onestop.http import Body, json_body
-from onestop.payloads import counter_json, ticket_json
-from routing import counters, estimates, tickets
+from onestop.payloads import counter_json, counter_name, ticket_json
+from routing import counters, estimates, mediation, tickets
 from routing.centre import Centre
-from routing.store.models import Staff, Ticket
+from routing.store.models import MediationRequest, Staff, Ticket
 from routing.store.sql import SqlStore
 
 bp = Blueprint("counters_api", __name__, url_prefix="/api")
@@ -175,3 +175,82 @@ def queue() -> Any:
             }
         )
     return jsonify(services=services)
+
+
+class MediatorRequest(Body):
+    language: str
+    note: str | None = None
+
+
+def _request_json(request: MediationRequest) -> dict[str, Any]:
+    centre = onestop().centre
+    return {
+        "id": request.id,
+        "language": request.language,
+        "state": request.state,
+        "counter": counter_name(centre, request.counter_id),
+        "counter_id": request.counter_id,
+        "mediator_counter": counter_name(centre, request.mediator_counter_id),
+        "requested_at": request.requested_at.isoformat(),
+        "note": request.note,
+    }
+
+
+@bp.post("/counters/<int:counter_id>/mediator")
+@staff_required(*SEATED)
+def ask_for_mediator(counter_id: int) -> Any:
+    """The counter needs a mediator in a language: free mediators who speak it are told."""
+    body = json_body(MediatorRequest)
+    with transaction() as store:
+        request = mediation.request_mediator(
+            store, onestop().centre, counter_id, _staff(), body.language, body.note
+        )
+        payload = _request_json(request)
+    return jsonify(payload), 201
+
+
+@bp.get("/mediation")
+@staff_required()
+def mediation_requests() -> Any:
+    """Open requests: those a mediator could take, or the asking counter's own."""
+    staff = _staff()
+    with read_store() as store:
+        requests = store.mediation_requests((mediation.WAITING, mediation.ACCEPTED))
+    if staff.role == "mediator":
+        visible = [
+            r
+            for r in requests
+            if (r.state == mediation.WAITING and r.language in staff.languages)
+            or r.mediator_id == staff.id
+        ]
+    elif staff.role == "agent":
+        visible = [r for r in requests if r.staff_id == staff.id]
+    else:
+        visible = requests
+    return jsonify(requests=[_request_json(r) for r in visible])
+
+
+def _mediation_action(action: Callable[..., MediationRequest], request_id: int) -> Any:
+    json_body(Body)
+    with transaction() as store:
+        request = action(store, onestop().centre, request_id, _staff())
+        payload = _request_json(request)
+    return jsonify(payload)
+
+
+@bp.post("/mediation/<int:request_id>/accept")
+@staff_required("mediator")
+def accept_mediation(request_id: int) -> Any:
+    return _mediation_action(mediation.accept, request_id)
+
+
+@bp.post("/mediation/<int:request_id>/done")
+@staff_required("mediator")
+def finish_mediation(request_id: int) -> Any:
+    return _mediation_action(mediation.finish, request_id)
+
+
+@bp.post("/mediation/<int:request_id>/cancel")
+@staff_required(*SEATED)
+def cancel_mediation(request_id: int) -> Any:
+    return _mediation_action(mediation.cancel, request_id)

@@ -28,6 +28,8 @@ STATUS = {
     "counter_closed": 409,
     "no_ticket": 409,
     "invalid_state": 409,
+    "already_requested": 409,
+    "request_taken": 409,
 }
 
 #: stable codes for the HTTP errors Flask and Werkzeug raise themselves

@@ -56,6 +56,8 @@ def publish(centre: Centre, events: list[Event]) -> None:
             )
         if event.counter_id is not None:
             socketio.emit("counter", {"kind": event.kind}, to=counter_room(event.counter_id))
+        for mediator_counter in event.data.get("notify", ()):
+            socketio.emit("mediation", event.data, to=counter_room(mediator_counter))
         socketio.emit("floor", {"kind": event.kind}, to=MANAGERS)
 
 

@@ -205,3 +205,24 @@ class Secret(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class MediationRequest(Base):
+    """A counter asking for a mediator in a language; a free mediator who speaks it accepts."""
+
+    __tablename__ = "mediation_requests"
+    __table_args__ = (Index("ix_mediation_requests_queue", "centre", "state", "language"),)
+
+    id: Mapped[intpk]
+    centre: Mapped[centre_code]
+    language: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    counter_id: Mapped[int]
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    requested_at: Mapped[utc]
+    accepted_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime | None]
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    mediator_counter_id: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -21,6 +21,7 @@ from routing.store.models import (
     Counter,
     Device,
     Event,
+    MediationRequest,
     Refusal,
     Sequence,
     Staff,
@@ -167,3 +168,29 @@ class SqlStore:
     def closed_counter(self, counter_id: int) -> Counter:
         """A counter never opened yet, as a closed row that is not added to the session."""
         return Counter(centre=self.centre, id=counter_id, state=CounterState.CLOSED)
+
+    def mediation_request(self, request_id: int, *, lock: bool = False) -> MediationRequest | None:
+        statement = select(MediationRequest).where(
+            MediationRequest.centre == self.centre, MediationRequest.id == request_id
+        )
+        if lock and self._postgres:
+            statement = statement.with_for_update()
+        return self.session.execute(statement).scalar_one_or_none()
+
+    def mediation_requests(self, states: Collection[str]) -> list[MediationRequest]:
+        """Requests in some states, oldest first."""
+        statement = (
+            select(MediationRequest)
+            .where(MediationRequest.centre == self.centre, MediationRequest.state.in_(states))
+            .order_by(MediationRequest.requested_at, MediationRequest.id)
+        )
+        return list(self.session.execute(statement).scalars())
+
+    def mediator_request_of(self, mediator_id: int) -> MediationRequest | None:
+        """The request a mediator has accepted and not finished, if any."""
+        statement = select(MediationRequest).where(
+            MediationRequest.centre == self.centre,
+            MediationRequest.mediator_id == mediator_id,
+            MediationRequest.state == "accepted",
+        )
+        return self.session.execute(statement).scalars().first()
