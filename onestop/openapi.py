@@ -27,6 +27,8 @@ from routing.states import Priority, TicketState
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 REF = "#/components/schemas/{model}"
+#: a model and its mode -> the reference to its schema in the components
+Refs = dict[tuple[type[BaseModel], Literal["validation", "serialization"]], dict[str, Any]]
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[^:<>]+):)?(?P<name>\w+)>")
 _TYPES = {"int": "integer", "float": "number"}
 
@@ -379,7 +381,7 @@ def describe(app: Flask) -> dict[str, Any]:
     for rule, method, op in found:
         body = bodies.get((rule.endpoint, op.body))
         paths.setdefault(openapi_path(rule), {})[method.lower()] = _operation(
-            rule, method, op, refs[(body, "validation")] if body else None
+            rule, method, op, refs[(body, "validation")] if body else None, refs
         )
     return {
         "openapi": "3.1.0",
@@ -416,14 +418,14 @@ def _body_model(app: Flask, rule: Rule, name: str) -> type[BaseModel]:
 
 
 def _operation(
-    rule: Rule, method: str, op: Operation, body: dict[str, Any] | None
+    rule: Rule, method: str, op: Operation, body: dict[str, Any] | None, refs: Refs
 ) -> dict[str, Any]:
     described: dict[str, Any] = {
         "operationId": rule.endpoint
         if len(_methods(rule)) == 1
         else f"{rule.endpoint}_{method.lower()}",
         "summary": op.summary,
-        "responses": _responses(op),
+        "responses": _responses(op, refs),
     }
     parameters = [
         {"name": m["name"], "in": "path", "required": True, "schema": _path_schema(m)}
@@ -456,10 +458,10 @@ def _path_schema(match: re.Match[str]) -> dict[str, str]:
     return {"type": _TYPES.get(converter, "string")}
 
 
-def _responses(op: Operation) -> dict[str, Any]:
+def _responses(op: Operation, refs: Refs) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "done"}
     if op.answer is not None:
-        schema: dict[str, Any] = {"$ref": REF.format(model=op.answer.__name__)}
+        schema: dict[str, Any] = refs[(op.answer, "serialization")]
         if op.many:
             schema = {"type": "array", "items": schema}
         success["content"] = {op.media: {"schema": schema}}
@@ -484,6 +486,6 @@ def _responses(op: Operation) -> dict[str, Any]:
         else:
             statuses[status] = {
                 "description": text,
-                "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
+                "content": {"application/json": {"schema": refs[(Error, "serialization")]}},
             }
     return {str(status): answer for status, answer in sorted(statuses.items())}
