@@ -122,6 +122,21 @@ class LoggedOut(BaseModel):
     ok: bool
 
 
+class MediationRequest(BaseModel):
+    id: int
+    language: str
+    state: Literal["waiting", "accepted", "done", "cancelled"]
+    counter: str
+    counter_id: int
+    mediator_counter: str | None
+    requested_at: str
+    note: str | None
+
+
+class MediationRequests(BaseModel):
+    requests: list[MediationRequest]
+
+
 class DisplayCall(BaseModel):
     number: str
     counter: str
@@ -294,6 +309,40 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         auth="staff",
         answers=_HELD,
     ),
+    ("POST", "/api/counters/{counter_id}/mediator"): Operation(
+        f"Ask for a mediator in a language; free mediators who speak it are told. {_SEATED}",
+        MediationRequest,
+        status=201,
+        body="MediatorRequest",
+        auth="staff",
+        answers={**_COUNTER, 409: "already_requested or counter_closed"},
+    ),
+    ("GET", "/api/mediation"): Operation(
+        "Open mediation requests: a mediator's to take, or the asking agent's own.",
+        MediationRequests,
+        auth="staff",
+    ),
+    ("POST", "/api/mediation/{request_id}/accept"): Operation(
+        "A free mediator takes the request. Mediators at an open mediator counter.",
+        MediationRequest,
+        body="Body",
+        auth="staff",
+        answers={404: "not_found", 409: "request_taken or counter_busy"},
+    ),
+    ("POST", "/api/mediation/{request_id}/done"): Operation(
+        "The mediator is done and returns to the pool.",
+        MediationRequest,
+        body="Body",
+        auth="staff",
+        answers={404: "not_found"},
+    ),
+    ("POST", "/api/mediation/{request_id}/cancel"): Operation(
+        "The asking agent no longer needs a mediator.",
+        MediationRequest,
+        body="Body",
+        auth="staff",
+        answers={404: "not_found", 409: "invalid_state: already done or cancelled"},
+    ),
     ("GET", "/api/display/{zone}"): Operation(
         "A waiting-room screen's snapshot: recent calls and waiting per service (public data).",
         Display,
@@ -349,6 +398,8 @@ RESPONSES = (
     Queue,
     StaffMember,
     LoggedOut,
+    MediationRequest,
+    MediationRequests,
     Display,
     Summary,
 )
