@@ -224,19 +224,29 @@ def load_config(path: str | Path) -> CentreConfig:
         raise ConfigError(path, [_yaml_problem(path, error)]) from error
     if not isinstance(data, dict):
         raise ConfigError(path, [Problem(f"{path}:1", "the config must be a mapping")])
-    problems = [Problem(_where(path, line, loc), msg) for loc, line, msg in _duplicate_keys(root)]
+    duplicates = list(_duplicate_keys(root))
     try:
         config = CentreConfig.model_validate(data)
     except ValidationError as error:
         found = [(e["loc"], _message(e)) for e in error.errors()]
         found += _cross_check(_Parts.salvage(data))
-        problems += [Problem(_place(path, root, loc), message) for loc, message in found]
-        raise ConfigError(path, problems) from None
-    for loc, message in _cross_check(_Parts.of(config)):
-        problems.append(Problem(_place(path, root, loc), message))
+        raise ConfigError(path, _located(path, root, duplicates, found)) from None
+    problems = _located(path, root, duplicates, list(_cross_check(_Parts.of(config))))
     if problems:
         raise ConfigError(path, problems)
     return config
+
+
+def _located(
+    path: Path,
+    root: yaml.Node | None,
+    placed: list[tuple[Loc, int, str]],
+    found: list[tuple[Loc, str]],
+) -> list[Problem]:
+    """Every problem at its place, in the order of the file."""
+    placed = placed + [(loc, _line(root, loc), message) for loc, message in found]
+    placed.sort(key=lambda problem: problem[1])
+    return [Problem(_where(path, line, loc), message) for loc, line, message in placed]
 
 
 def _yaml_problem(path: Path, error: yaml.YAMLError) -> Problem:
@@ -292,13 +302,29 @@ class _Section(Generic[Item]):
     def salvage(cls, model: type[Item], raw: Any) -> _Section[Item]:
         if not isinstance(raw, list):
             return cls([], False)
-        items = []
+        items, complete = [], bool(raw)
         for i, item in enumerate(raw):
-            try:
-                items.append((i, model.model_validate(item)))
-            except ValidationError:
-                continue
-        return cls(items, bool(raw) and len(items) == len(raw))
+            valid, as_written = _salvage(model, item)
+            complete = complete and as_written
+            if valid is not None:
+                items.append((i, valid))
+        return cls(items, complete)
+
+
+def _salvage(model: type[Item], raw: Any) -> tuple[Item | None, bool]:
+    """`raw` validated, and whether it passed as written. An item that fails is validated again
+    without its faulty fields, their defaults standing in, so that its other fields still take
+    part in the cross-checks; None when a required field is among the faulty ones."""
+    try:
+        return model.model_validate(raw), True
+    except ValidationError as error:
+        faulty = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if not isinstance(raw, dict):
+        return None, False
+    try:
+        return model.model_validate({k: v for k, v in raw.items() if k not in faulty}), False
+    except ValidationError:
+        return None, False
 
 
 @dataclass(frozen=True)
@@ -334,12 +360,8 @@ class _Parts:
 
     @classmethod
     def salvage(cls, data: dict[str, Any]) -> _Parts:
-        try:
-            centre: CentreInfo | None = CentreInfo.model_validate(data.get("centre"))
-        except ValidationError:
-            centre = None
         return cls(
-            centre,
+            _salvage(CentreInfo, data.get("centre"))[0],
             _Section.salvage(Language, data.get("languages")),
             _Section.salvage(Body, data.get("bodies")),
             _Section.salvage(Service, data.get("services")),
@@ -429,9 +451,8 @@ def _names(
         yield (*loc, code), f"unknown language {code!r}"
 
 
-def _place(path: Path, root: yaml.Node | None, loc: Loc) -> str:
-    """`file:line (dotted.path[3])` for a pydantic-style location inside the YAML tree."""
-    loc = tuple(part for part in loc if part != "[key]")
+def _line(root: yaml.Node | None, loc: Loc) -> int:
+    """The line of the YAML node at a pydantic-style location, or of its nearest ancestor."""
     node, line = root, 1
     for part in loc:
         child = _child(node, part)
@@ -439,10 +460,12 @@ def _place(path: Path, root: yaml.Node | None, loc: Loc) -> str:
             break
         node = child
         line = node.start_mark.line + 1
-    return _where(path, line, loc)
+    return line
 
 
 def _where(path: Path, line: int, loc: Loc) -> str:
+    """`file:line (dotted.path[3])`; pydantic's `[key]` marker (a bad key) is left out."""
+    loc = tuple(part for part in loc if part != "[key]")
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     return f"{path}:{line} ({dotted or 'top'})"
 
