@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from onestop.accounts import add_device, add_staff
 from onestop.app import create_app
@@ -136,10 +137,8 @@ def user_add(
             )
     except DomainError as error:
         raise click.UsageError(error.message) from None
-    except Exception as error:
-        if "unique" in str(error).lower():
-            raise click.UsageError(f"a user named {name!r} exists already") from None
-        raise
+    except IntegrityError:
+        raise click.UsageError(f"a user named {name!r} exists already") from None
     click.echo(f"added {staff.role} {staff.username}")
 
 
@@ -159,10 +158,8 @@ def device_add(ctx: click.Context, name: str, kind: str) -> None:
     try:
         with state.db.session(write=True) as session:
             key = add_device(session, state.centre.config, name, kind)
-    except Exception as error:
-        if "unique" in str(error).lower():
-            raise click.UsageError(f"a device named {name!r} exists already") from None
-        raise
+    except IntegrityError:
+        raise click.UsageError(f"a device named {name!r} exists already") from None
     click.echo(f"added {kind} {name}; its key:")
     click.echo(key)
 

@@ -11,18 +11,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -49,8 +49,8 @@ class Span:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-def _parse_span(value: Any) -> Span:
-    if isinstance(value, Span):
+def _parse_span(value: Any) -> Span | None:
+    if value is None or isinstance(value, Span):
         return value
     match = _SPAN.match(value) if isinstance(value, str) else None
     if not match:
@@ -64,7 +64,13 @@ def _parse_span(value: Any) -> Span:
     return Span(dt.time(h1, m1), end)
 
 
-SpanField = Annotated[Span, Field(json_schema_extra={"type": "string"})]
+#: "HH:MM-HH:MM", checked where it is written so a problem points at that very line
+SpanField = Annotated[
+    Span, BeforeValidator(_parse_span), Field(json_schema_extra={"type": "string"})
+]
+OptionalSpan = Annotated[
+    Span | None, BeforeValidator(_parse_span), Field(json_schema_extra={"type": "string"})
+]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 
 
@@ -93,13 +99,6 @@ class CentreInfo(_Model):
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], SpanField]
     holidays: Holidays = Holidays()
     https: bool = False
-
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _spans(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        return {day: _parse_span(span) for day, span in value.items()}
 
 
 class Router(_Model):
@@ -131,14 +130,9 @@ class Service(_Model):
     target_min: float = Field(30, gt=0)
     priority_target_min: float = Field(10, gt=0)
     mean_service_min: float = Field(gt=0)
-    hours: SpanField | None = None
+    hours: OptionalSpan = None
     daily_cap: int | None = Field(None, ge=1)
     priority_exempt: bool = False
-
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _span(cls, value: Any) -> Any:
-        return None if value is None else _parse_span(value)
 
 
 class Zone(_Model):
@@ -152,12 +146,7 @@ class Counter(_Model):
     kind: Literal["counter", "mediator"] = "counter"
     zone: str
     services: list[str] = Field(min_length=1)
-    hours: SpanField | None = None
-
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _span(cls, value: Any) -> Any:
-        return None if value is None else _parse_span(value)
+    hours: OptionalSpan = None
 
 
 class CentreConfig(_Model):
@@ -216,31 +205,75 @@ class ConfigError(Exception):
         super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(map(str, problems)))
 
 
+#: a place in the config as pydantic gives it: keys and list indices from the top
+Loc = tuple[Any, ...]
+
+
 def load_config(path: str | Path) -> CentreConfig:
     """Read and validate a config file; raises `ConfigError` listing every problem."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(path, [Problem(str(path), error.strerror or str(error))]) from error
+    except (OSError, UnicodeDecodeError) as error:
+        message = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(path, [Problem(str(path), message)]) from error
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(path, [Problem(where, str(error).splitlines()[0])]) from error
+        raise ConfigError(path, [_yaml_problem(path, error)]) from error
     if not isinstance(data, dict):
         raise ConfigError(path, [Problem(f"{path}:1", "the config must be a mapping")])
+    duplicates = list(_duplicate_keys(root))
     try:
         config = CentreConfig.model_validate(data)
     except ValidationError as error:
-        problems = [Problem(_place(path, root, e["loc"]), _message(e)) for e in error.errors()]
-        raise ConfigError(path, problems) from None
-    problems = [Problem(_place(path, root, loc), message) for loc, message in _cross_check(config)]
+        found = [(e["loc"], _message(e)) for e in error.errors()]
+        found += _cross_check(_Parts.salvage(data))
+        raise ConfigError(path, _located(path, root, duplicates, found)) from None
+    problems = _located(path, root, duplicates, list(_cross_check(_Parts.of(config))))
     if problems:
         raise ConfigError(path, problems)
     return config
+
+
+def _located(
+    path: Path,
+    root: yaml.Node | None,
+    placed: list[tuple[Loc, int, str]],
+    found: list[tuple[Loc, str]],
+) -> list[Problem]:
+    """Every problem at its place, in the order of the file."""
+    placed = placed + [(loc, _line(root, loc), message) for loc, message in found]
+    placed.sort(key=lambda problem: problem[1])
+    return [Problem(_where(path, line, loc), message) for loc, line, message in placed]
+
+
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> Problem:
+    """A syntax error at the line where the parser gave up, with what it was reading."""
+    mark = getattr(error, "problem_mark", None)
+    message = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and context_mark:
+        message += f" ({context} from line {context_mark.line + 1})"
+    elif context:
+        message += f" ({context})"
+    return Problem(f"{path}:{mark.line + 1}" if mark else str(path), message)
+
+
+def _duplicate_keys(node: yaml.Node | None, loc: Loc = ()) -> Iterator[tuple[Loc, int, str]]:
+    """Keys written twice in one mapping: YAML would silently keep only the last."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in first:
+                yield (*loc, key.value), line, f"duplicate key (first at line {first[key.value]})"
+            first.setdefault(key.value, line)
+            yield from _duplicate_keys(value, (*loc, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*loc, i))
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -250,68 +283,176 @@ def _message(error: dict[str, Any]) -> str:
     return f"{message} (got {error['input']!r})"
 
 
-def _cross_check(config: CentreConfig) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """The rules that span several parts of the file: references, uniqueness, coverage."""
-    languages = config.language_codes
-    kiosk_codes = {language.code for language in config.kiosk_languages}
-    if not kiosk_codes:
+Item = TypeVar("Item", bound=_Model)
+
+
+@dataclass(frozen=True)
+class _Section(Generic[Item]):
+    """The items of one list that passed validation, each with its index in the file."""
+
+    items: list[tuple[int, Item]]
+    #: every item passed, so rules that look things up in this section cannot raise false alarms
+    complete: bool
+
+    @classmethod
+    def of(cls, items: list[Item]) -> _Section[Item]:
+        return cls(list(enumerate(items)), True)
+
+    @classmethod
+    def salvage(cls, model: type[Item], raw: Any) -> _Section[Item]:
+        if not isinstance(raw, list):
+            return cls([], False)
+        items, complete = [], bool(raw)
+        for i, item in enumerate(raw):
+            valid, as_written = _salvage(model, item)
+            complete = complete and as_written
+            if valid is not None:
+                items.append((i, valid))
+        return cls(items, complete)
+
+
+def _salvage(model: type[Item], raw: Any) -> tuple[Item | None, bool]:
+    """`raw` validated, and whether it passed as written. An item that fails is validated again
+    without its faulty fields, their defaults standing in, so that its other fields still take
+    part in the cross-checks; None when a required field is among the faulty ones."""
+    try:
+        return model.model_validate(raw), True
+    except ValidationError as error:
+        faulty = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if not isinstance(raw, dict):
+        return None, False
+    try:
+        return model.model_validate({k: v for k, v in raw.items() if k not in faulty}), False
+    except ValidationError:
+        return None, False
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the cross-checks read: a whole valid config, or what survived a failed validation,
+    so one run reports type errors and broken references together."""
+
+    centre: CentreInfo | None
+    languages: _Section[Language]
+    bodies: _Section[Body]
+    services: _Section[Service]
+    zones: _Section[Zone]
+    counters: _Section[Counter]
+    #: the codes each list declares, valid items or not: what references are checked against
+    codes: dict[str, frozenset[str] | None]
+
+    @classmethod
+    def of(cls, config: CentreConfig) -> _Parts:
+        return cls(
+            config.centre,
+            _Section.of(config.languages),
+            _Section.of(config.bodies),
+            _Section.of(config.services),
+            _Section.of(config.zones),
+            _Section.of(config.counters),
+            {
+                "languages": config.language_codes,
+                "bodies": frozenset(body.code for body in config.bodies),
+                "services": frozenset(service.code for service in config.services),
+                "zones": frozenset(zone.code for zone in config.zones),
+            },
+        )
+
+    @classmethod
+    def salvage(cls, data: dict[str, Any]) -> _Parts:
+        return cls(
+            _salvage(CentreInfo, data.get("centre"))[0],
+            _Section.salvage(Language, data.get("languages")),
+            _Section.salvage(Body, data.get("bodies")),
+            _Section.salvage(Service, data.get("services")),
+            _Section.salvage(Zone, data.get("zones")),
+            _Section.salvage(Counter, data.get("counters")),
+            {key: _codes(data.get(key)) for key in ("languages", "bodies", "services", "zones")},
+        )
+
+
+def _codes(raw: Any) -> frozenset[str] | None:
+    """The `code` of every item of a raw list; None when some item has none to read."""
+    if not isinstance(raw, list):
+        return None
+    codes = [item.get("code") if isinstance(item, dict) else None for item in raw]
+    return frozenset(codes) if all(isinstance(code, str) for code in codes) else None
+
+
+def _cross_check(parts: _Parts) -> Iterator[tuple[Loc, str]]:
+    """The rules that span several parts of the file: references, uniqueness, coverage.
+
+    A rule runs only where it cannot raise a false alarm: references are checked against the
+    codes written in the file, even on items that failed validation (a service with a typo in its
+    target is not an "unknown service" for its counters), and rules that need whole sections
+    (kiosk languages, coverage of services by counters) only when those validated in full.
+    """
+    languages = parts.languages
+    known = parts.codes["languages"] or frozenset()
+    kiosk = {language.code for _, language in languages.items if language.kiosk}
+    if languages.complete and not kiosk:
         yield ("languages",), "no language is marked kiosk: true"
-    yield from _duplicates(config.languages, "languages", "code")
-    yield from _duplicates(config.bodies, "bodies", "code")
-    yield from _duplicates(config.services, "services", "code")
-    yield from _duplicates(config.services, "services", "prefix")
-    yield from _duplicates(config.zones, "zones", "code")
-    yield from _duplicates(config.counters, "counters", "id")
-    bodies = {body.code for body in config.bodies}
-    for i, body in enumerate(config.bodies):
-        yield from _names(body.names, kiosk_codes, languages, ("bodies", i, "names"))
-    centre_hours = list(config.centre.hours.values())
-    for i, service in enumerate(config.services):
-        if service.body not in bodies:
+    yield from _duplicates(languages, "languages", "code")
+    yield from _duplicates(parts.bodies, "bodies", "code")
+    yield from _duplicates(parts.services, "services", "code")
+    yield from _duplicates(parts.services, "services", "prefix")
+    yield from _duplicates(parts.zones, "zones", "code")
+    yield from _duplicates(parts.counters, "counters", "id")
+    if languages.complete:
+        for i, body in parts.bodies.items:
+            yield from _names(body.names, kiosk, known, ("bodies", i, "names"))
+    bodies, zones, services = (parts.codes[key] for key in ("bodies", "zones", "services"))
+    centre_hours = list(parts.centre.hours.values()) if parts.centre else None
+    for i, service in parts.services.items:
+        if bodies is not None and service.body not in bodies:
             yield ("services", i, "body"), f"unknown body {service.body!r}"
-        yield from _names(service.names, kiosk_codes, languages, ("services", i, "names"))
-        if service.hours and not any(day.covers(service.hours) for day in centre_hours):
+        if languages.complete:
+            yield from _names(service.names, kiosk, known, ("services", i, "names"))
+        if _outside(centre_hours, service.hours):
             yield ("services", i, "hours"), f"{service.hours} lies outside the centre's hours"
-    zones = {zone.code for zone in config.zones}
-    services = {service.code for service in config.services}
     served: set[str] = set()
-    for i, counter in enumerate(config.counters):
-        if counter.zone not in zones:
+    for i, counter in parts.counters.items:
+        if zones is not None and counter.zone not in zones:
             yield ("counters", i, "zone"), f"unknown zone {counter.zone!r}"
         for j, code in enumerate(counter.services):
-            if code not in services:
+            if services is not None and code not in services:
                 yield ("counters", i, "services", j), f"unknown service {code!r}"
         served.update(counter.services)
-        if counter.hours and not any(day.covers(counter.hours) for day in centre_hours):
+        if _outside(centre_hours, counter.hours):
             yield ("counters", i, "hours"), f"{counter.hours} lies outside the centre's hours"
-    for i, service in enumerate(config.services):
-        if service.code not in served:
-            yield ("services", i, "code"), f"no counter serves {service.code!r}"
+    if parts.counters.complete:
+        for i, service in parts.services.items:
+            if service.code not in served:
+                yield ("services", i, "code"), f"no counter serves {service.code!r}"
 
 
-def _duplicates(items: list[Any], section: str, key: str) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _outside(centre_hours: list[Span] | None, span: Span | None) -> bool:
+    """Whether `span` fits no day of the centre's (known) hours."""
+    if centre_hours is None or span is None:
+        return False
+    return not any(day.covers(span) for day in centre_hours)
+
+
+def _duplicates(section: _Section[Any], name: str, key: str) -> Iterator[tuple[Loc, str]]:
     seen: dict[Any, int] = {}
-    for i, item in enumerate(items):
+    for i, item in section.items:
         value = getattr(item, key)
         if value in seen:
-            yield (
-                (section, i, key),
-                f"duplicate {key} {value!r} (first at {section}[{seen[value]}])",
-            )
+            yield (name, i, key), f"duplicate {key} {value!r} (first at {name}[{seen[value]}])"
         seen.setdefault(value, i)
 
 
 def _names(
-    names: dict[str, str], kiosk: set[str], known: frozenset[str], loc: tuple[Any, ...]
-) -> Iterator[tuple[tuple[Any, ...], str]]:
+    names: dict[str, str], kiosk: set[str], known: frozenset[str], loc: Loc
+) -> Iterator[tuple[Loc, str]]:
     for code in sorted(kiosk - names.keys()):
         yield loc, f"no name in kiosk language {code!r}"
     for code in sorted(names.keys() - known):
         yield (*loc, code), f"unknown language {code!r}"
 
 
-def _place(path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
-    """`file:line (dotted.path[3])` for a pydantic-style location inside the YAML tree."""
+def _line(root: yaml.Node | None, loc: Loc) -> int:
+    """The line of the YAML node at a pydantic-style location, or of its nearest ancestor."""
     node, line = root, 1
     for part in loc:
         child = _child(node, part)
@@ -319,9 +460,12 @@ def _place(path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
             break
         node = child
         line = node.start_mark.line + 1
-    else:
-        if node is not None:
-            line = node.start_mark.line + 1
+    return line
+
+
+def _where(path: Path, line: int, loc: Loc) -> str:
+    """`file:line (dotted.path[3])`; pydantic's `[key]` marker (a bad key) is left out."""
+    loc = tuple(part for part in loc if part != "[key]")
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     return f"{path}:{line} ({dotted or 'top'})"
 

@@ -45,10 +45,10 @@ def refusal_reason(
     calendar = centre.calendar
     if not calendar.is_open(now):
         return Refused("closed", "the centre is closed", calendar.next_opening(now))
-    if (
-        not calendar.is_open(now, service.hours)
-        or estimates.serving_counters(centre, service, now) == 0
-    ):
+    if not calendar.is_open(now, service.hours):
+        reopen = calendar.next_opening(now, service.hours)
+        return Refused("service_closed", "this service is not open now", reopen)
+    if estimates.serving_counters(centre, service, now) == 0:
         reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
         return Refused("service_closed", "this service is closed for today", reopen)
     day = calendar.local_day(now)
