@@ -41,6 +41,21 @@ def _state(app: Flask) -> OneStop:
     return app.extensions["onestop"]
 
 
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().ensure_object(dict)["config"] = value
+
+
+#: every command takes --config too (API.md), after its name as well as before
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    help=CONFIG_HELP,
+    expose_value=False,
+    callback=_remember_config,
+)
+
+
 @click.group()
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.pass_context
@@ -55,6 +70,7 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 @main.command("init")
+@config_option
 @click.pass_context
 def init_command(ctx: click.Context) -> None:
     """Create or upgrade the database, then exit."""
@@ -63,6 +79,7 @@ def init_command(ctx: click.Context) -> None:
 
 
 @main.command("run")
+@config_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=100, show_default=True, type=int, help="worker threads")
@@ -75,6 +92,7 @@ def run_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
 
 @main.command("demo")
+@config_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=100, show_default=True, type=int, help="worker threads")
@@ -108,6 +126,7 @@ def user_group() -> None:
 
 
 @user_group.command("add")
+@config_option
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["agent", "mediator", "manager", "admin"]))
 @click.option("--services", default="", help="service codes, comma-separated")
@@ -148,6 +167,7 @@ def device_group() -> None:
 
 
 @device_group.command("add")
+@config_option
 @click.argument("name")
 @click.option("--kind", required=True, type=click.Choice(["kiosk"]))
 @click.pass_context
@@ -165,6 +185,7 @@ def device_add(ctx: click.Context, name: str, kind: str) -> None:
 
 
 @main.command("check-config")
+@config_option
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.pass_context
 def check_config(ctx: click.Context, path: str | None) -> None:

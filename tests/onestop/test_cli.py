@@ -99,6 +99,8 @@ def test_check_config_reads_the_config_option_and_the_environment() -> None:
     assert by_option.stdout == by_environment.stdout
     assert len(by_option.stdout.splitlines()) == len(expected_places(SEVERAL)) == 10
     assert onestop("check-config", ONESTOP_CONFIG=str(REFERENCE_CONFIG)).exit_code == 0
+    after_the_command = onestop("check-config", "--config", str(SEVERAL))
+    assert after_the_command.stdout == by_option.stdout
 
 
 def test_check_config_on_a_missing_file(tmp_path: Path) -> None:
@@ -122,7 +124,7 @@ def test_init_creates_then_upgrades_the_database(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert {"tickets", "events", "staff", "devices", "alembic_version"} <= tables
-    again = onestop("--config", str(REFERENCE_CONFIG), "init", database_url=url)
+    again = onestop("init", "--config", str(REFERENCE_CONFIG), database_url=url)
     assert again.exit_code == 0, again.output
 
 
