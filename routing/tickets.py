@@ -93,6 +93,9 @@ def issue(
         return refused
     day = centre.calendar.local_day(now)
     sequence = store.next_number(chosen.prefix, day)
+    # Stamp the arrival only now that the number is drawn under the sequence's lock, so
+    # that concurrent kiosks' arrival order (the queue's order) is their number order.
+    now = centre.clock.now()
     ticket = Ticket(
         centre=centre.code,
         day=day,
