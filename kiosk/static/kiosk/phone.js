@@ -68,4 +68,6 @@
     field("connection").hidden = false;
   });
   socket.on("ticket", (event) => refresh(event));
+  // Others being called moves this ticket up without an event of its own: look again now and then.
+  window.setInterval(() => refresh(), 20000);
 })();
