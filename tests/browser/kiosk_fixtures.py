@@ -144,9 +144,10 @@ def closed_config(directory: Path) -> Path:
     return write_config(directory, data)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kiosk_browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright."""
+    """Debian's Chromium, driven by Playwright; one per module, since each module that imports
+    this fixture gets its own copy and two sync Playwrights cannot run in one thread."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but Chromium is missing at {CHROMIUM} (make browser)")

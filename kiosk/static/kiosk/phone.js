@@ -61,10 +61,12 @@
   // The room is named in the connect payload, so every reconnect rejoins it.
   const socket = io({ auth: { ticket: token } });
   socket.on("connect", () => {
+    root.dataset.connected = "true";
     field("connection").hidden = true;
     refresh();
   });
   socket.on("disconnect", () => {
+    root.dataset.connected = "false";
     field("connection").hidden = false;
   });
   socket.on("ticket", (event) => refresh(event));
