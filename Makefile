@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo run test lint setup browser
+.PHONY: demo run test lint setup browser translations
 demo: setup        ## install, then serve a fresh demo centre on http://127.0.0.1:5000
 	$(BIN)/onestop demo
 
@@ -17,6 +17,12 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 setup: $(VENV)/.installed node_modules/.installed
+	$(BIN)/pybabel compile --domain messages --directory translations
+
+translations: $(VENV)/.installed  ## extract the strings again and merge them into every catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location \
+	  --sort-output --omit-header --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -32,3 +38,6 @@ browser:           ## Debian's Chromium, which the browser tests drive
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	@fc-list :lang=bn family | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq fonts-noto-core fonts-noto-cjk; \
+	  else sudo apt-get install -y -qq fonts-noto-core fonts-noto-cjk; fi; }

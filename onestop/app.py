@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 import counters.api
 import kiosk.api
-from onestop import auth, errors, openapi, pages, realtime
+import kiosk.devices
+import kiosk.views
+from onestop import auth, errors, i18n, openapi, pages, realtime
 from onestop.context import OneStop, onestop
 from onestop.db import Database
 from onestop.extensions import socketio
@@ -54,7 +56,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.extensions["onestop"] = state
     errors.init_app(app)
-    for blueprint in (auth.bp, kiosk.api.bp, counters.api.bp, openapi.bp, pages.bp):
+    i18n.init_app(app)
+    for blueprint in (
+        auth.bp,
+        kiosk.api.bp,
+        kiosk.devices.bp,
+        kiosk.views.bp,
+        counters.api.bp,
+        openapi.bp,
+        pages.bp,
+    ):
         app.register_blueprint(blueprint)
     socketio.init_app(
         app,

@@ -122,6 +122,28 @@ class LoggedOut(BaseModel):
     ok: bool
 
 
+class PrinterState(BaseModel):
+    kiosk: str
+    kind: str
+    state: str
+    code: str | None
+    error: str | None
+    since: str | None
+    last_printed_at: str | None
+    printed: int
+    failed: int
+
+
+class PairedKiosk(BaseModel):
+    name: str
+    printer: PrinterState
+
+
+class Receipt(BaseModel):
+    result: Literal["printed", "fault", "none", "pending"]
+    code: str | None
+
+
 class MediationRequest(BaseModel):
     id: int
     language: str
@@ -225,6 +247,25 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         TicketStatus,
         body="Body",
         answers={404: "not_found: no such ticket", 409: "invalid_state: no longer waiting"},
+    ),
+    ("GET", "/api/kiosk/device"): Operation(
+        "Which kiosk a key belongs to, and its printer: the pairing page checks keys with it.",
+        PairedKiosk,
+        auth="kiosk",
+    ),
+    ("POST", "/api/kiosk/receipts"): Operation(
+        "Print the receipt of a ticket this kiosk issued; answers within 2 s whatever the "
+        "printer does.",
+        Receipt,
+        body="ReceiptRequest",
+        auth="kiosk",
+        answers={404: "not_found: this kiosk issued no such ticket", 429: "rate_limited"},
+    ),
+    ("GET", "/api/printers"): Operation(
+        "Every kiosk printer this process knows, with its last fault. Managers and admins.",
+        PrinterState,
+        many=True,
+        auth="staff",
     ),
     ("POST", "/api/login"): Operation(
         "Sign in; sets the session cookie.",
@@ -400,6 +441,9 @@ RESPONSES = (
     LoggedOut,
     MediationRequest,
     MediationRequests,
+    PairedKiosk,
+    Receipt,
+    PrinterState,
     Display,
     Summary,
 )

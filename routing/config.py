@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    model_validator,
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -108,6 +109,49 @@ class Router(_Model):
 
 class Kiosk(_Model):
     rate_per_minute: int = Field(20, ge=0)
+    #: seconds without a touch before the screen goes back to the start
+    idle_seconds: int = Field(30, ge=5, le=600)
+    #: the address phones reach the centre at, for the QR code; None: the one the kiosk used
+    public_url: str | None = None
+
+
+class Printer(_Model):
+    """A kiosk's receipt printer (python-escpos); `none` when it has no printer."""
+
+    kind: Literal["network", "usb", "serial", "file", "none"] = "none"
+    host: str | None = None
+    port: int = Field(9100, ge=1, le=65535)
+    #: the device file of a serial or file printer
+    path: str | None = None
+    vendor_id: int | None = Field(None, ge=0, le=0xFFFF)
+    product_id: int | None = Field(None, ge=0, le=0xFFFF)
+    baudrate: int = Field(19200, gt=0)
+    #: a python-escpos printer profile, e.g. "TM-T20II"; None: the generic profile
+    profile: str | None = None
+    #: seconds any one step (connect, send, status answer) may take
+    timeout_s: float = Field(3, gt=0, le=30)
+    #: ask the printer for its status (paper, cover) before and after each receipt
+    check_status: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> Printer:
+        needs = {
+            "network": ("host",),
+            "usb": ("vendor_id", "product_id"),
+            "serial": ("path",),
+            "file": ("path",),
+        }
+        missing = [name for name in needs.get(self.kind, ()) if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} printer needs {' and '.join(missing)}")
+        return self
+
+
+class KioskDevice(_Model):
+    """A kiosk by the name given to `onestop device add`, and what it prints on."""
+
+    name: str = Field(min_length=1, max_length=60)
+    printer: Printer = Printer()
 
 
 class Language(_Model):
@@ -153,6 +197,7 @@ class CentreConfig(_Model):
     centre: CentreInfo
     router: Router = Router()
     kiosk: Kiosk = Kiosk()
+    kiosks: list[KioskDevice] = []
     languages: list[Language] = Field(min_length=1)
     bodies: list[Body] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
@@ -167,6 +212,13 @@ class CentreConfig(_Model):
     def service(self, code: str) -> Service:
         """The service with this code; `KeyError` when there is none."""
         return self._services[code]
+
+    def kiosk_device(self, name: str) -> KioskDevice:
+        """The configured kiosk called `name`; one without a printer when it is not listed."""
+        for kiosk in self.kiosks:
+            if kiosk.name == name:
+                return kiosk
+        return KioskDevice(name=name)
 
     def counter(self, counter_id: int) -> Counter:
         """The counter with this id; `KeyError` when there is none."""
@@ -338,6 +390,7 @@ class _Parts:
     services: _Section[Service]
     zones: _Section[Zone]
     counters: _Section[Counter]
+    kiosks: _Section[KioskDevice]
     #: the codes each list declares, valid items or not: what references are checked against
     codes: dict[str, frozenset[str] | None]
 
@@ -350,6 +403,7 @@ class _Parts:
             _Section.of(config.services),
             _Section.of(config.zones),
             _Section.of(config.counters),
+            _Section.of(config.kiosks),
             {
                 "languages": config.language_codes,
                 "bodies": frozenset(body.code for body in config.bodies),
@@ -367,6 +421,7 @@ class _Parts:
             _Section.salvage(Service, data.get("services")),
             _Section.salvage(Zone, data.get("zones")),
             _Section.salvage(Counter, data.get("counters")),
+            _Section.salvage(KioskDevice, data.get("kiosks", [])),
             {key: _codes(data.get(key)) for key in ("languages", "bodies", "services", "zones")},
         )
 
@@ -398,6 +453,7 @@ def _cross_check(parts: _Parts) -> Iterator[tuple[Loc, str]]:
     yield from _duplicates(parts.services, "services", "prefix")
     yield from _duplicates(parts.zones, "zones", "code")
     yield from _duplicates(parts.counters, "counters", "id")
+    yield from _duplicates(parts.kiosks, "kiosks", "name")
     if languages.complete:
         for i, body in parts.bodies.items:
             yield from _names(body.names, kiosk, known, ("bodies", i, "names"))

@@ -1,0 +1,89 @@
+"""A visitor's phone follows the ticket live and is told when it is their turn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from playwright.sync_api import Browser, expect
+
+from tests.browser.kiosk_fixtures import (
+    LiveServer,
+    audit,
+    open_config,
+    phone_page,
+    screenshot,
+    start_server,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory = tmp_path_factory.mktemp("phone")
+    yield from start_server(directory, open_config(directory, []))
+
+
+def _issue(server: LiveServer, key: str, language: str) -> dict:
+    answer = requests.post(
+        f"{server.url}/api/tickets",
+        json={"service": "residence-first", "language": language},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
+    browser: Browser, server: LiveServer
+) -> None:
+    key = server.add_kiosk("kiosk-phone")
+    ticket = _issue(server, key, "uk")
+    page = phone_page(browser, server, ticket["status_url"])
+    assert page.locator("html").get_attribute("lang") == "uk"
+    expect(page.locator('[data-field="number"]')).to_have_text(ticket["number"])
+    expect(page.locator('[data-field="position"]')).to_have_text("Ви наступні")
+    expect(page.locator('[data-field="call"]')).to_be_hidden()
+    # In its Socket.IO room before the call is made, so the call arrives as an event.
+    expect(page.locator("#phone")).to_have_attribute("data-connected", "true")
+    screenshot(page, "phone-01-waiting-uk")
+    audit(page, "phone waiting")
+
+    agent = server.staff_session("ana", "residence-first")
+    assert agent.post(f"{server.url}/api/counters/3/open", json={}, timeout=10).ok
+    called = agent.post(f"{server.url}/api/counters/3/next", json={}, timeout=10).json()
+    assert called["number"] == ticket["number"]
+
+    call = page.locator('[data-field="call"]')
+    expect(call).to_be_visible(timeout=10_000)
+    expect(call).to_have_text("Ваша черга — підійдіть до віконця 3")
+    expect(page.locator('[data-field="facts"]')).to_be_hidden()
+    assert page.evaluate("window.vibrations.length") >= 1
+    screenshot(page, "phone-02-your-turn-uk")
+    audit(page, "phone called")
+
+    # A recall buzzes again; serving and finishing change the words.
+    assert agent.post(f"{server.url}/api/counters/3/recall", json={}, timeout=10).ok
+    page.wait_for_function("window.vibrations.length >= 2", timeout=10_000)
+    assert agent.post(f"{server.url}/api/counters/3/start", json={}, timeout=10).ok
+    expect(page.locator('[data-field="message"]')).to_have_text(
+        "Вас обслуговують біля віконця 3.",  # noqa: RUF001 (Ukrainian)
+        timeout=10_000,
+    )
+    assert agent.post(f"{server.url}/api/counters/3/finish", json={}, timeout=10).ok
+    expect(page.locator('[data-field="message"]')).to_have_text(
+        "Ваше обслуговування завершено. Дякуємо.", timeout=10_000
+    )
+
+
+def test_an_unknown_ticket_is_a_not_found_page(browser: Browser, server: LiveServer) -> None:
+    page = phone_page(browser, server, "/t/not-a-ticket?lang=bn")
+    assert page.locator("html").get_attribute("lang") == "bn"
+    expect(page.locator("h1")).to_have_text("টোকেন পাওয়া যায়নি")
+    response = requests.get(f"{server.url}/t/not-a-ticket", timeout=10)
+    assert response.status_code == 404
+    screenshot(page, "phone-03-not-found-bn")
+    audit(page, "phone not found")
