@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 import counters.api
+import display.views
 import kiosk.api
 from onestop import auth, errors, pages, realtime
 from onestop.context import OneStop, onestop
@@ -54,12 +55,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.extensions["onestop"] = state
     errors.init_app(app)
-    for blueprint in (auth.bp, kiosk.api.bp, counters.api.bp, pages.bp):
+    for blueprint in (auth.bp, kiosk.api.bp, counters.api.bp, pages.bp, display.views.bp):
         app.register_blueprint(blueprint)
     socketio.init_app(
         app,
         async_mode="threading",
         message_queue=settings.redis_url or config.redis_url,
+        channel=settings.redis_channel,
         cors_allowed_origins=[],
     )
     socketio.on_event("connect", _connect)
