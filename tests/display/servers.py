@@ -88,7 +88,8 @@ class Server:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"onestop run did not answer in {START_SECONDS}s:\n{self.log.read_text()}")
+        log = self.log.read_text()
+        raise RuntimeError(f"onestop run did not answer in {START_SECONDS}s:\n{log}")
 
     def stop(self) -> None:
         if self.process is None:
@@ -125,7 +126,8 @@ class Floor:
         agent = requests.Session()
         login = {"username": username, "password": PASSWORD}
         assert agent.post(f"{self.base}/api/login", json=login, timeout=10).ok
-        opened = agent.post(f"{self.base}/api/counters/{AGENTS[username]}/open", json={}, timeout=10)
+        counter = AGENTS[username]
+        opened = agent.post(f"{self.base}/api/counters/{counter}/open", json={}, timeout=10)
         assert opened.ok, opened.text
         self.agents[username] = agent
 
