@@ -50,3 +50,19 @@ def test_queue_changes_reach_the_zones_that_serve_the_service(app: Flask) -> Non
         assert response.status_code == 201
     assert _events(ground, "queue") == [{"kind": "issued"}]
     assert _events(first, "queue") == [{"kind": "issued"}, {"kind": "issued"}]
+
+
+def test_a_call_is_not_doubled_by_word_of_a_queue_change(app: Flask) -> None:
+    key = add_kiosk(app)
+    app.test_client().post(
+        "/api/tickets",
+        json={"service": "residence-first", "language": "pt"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    ground = socketio.test_client(app, auth={"display": "ground"})
+    add_person(app, "ana", services=("residence-first",))
+    agent = signed_in(app, "ana")
+    agent.post("/api/counters/3/open", json={})
+    agent.post("/api/counters/3/next", json={})
+    names = [m["name"] for m in ground.get_received()]
+    assert names == ["called"]

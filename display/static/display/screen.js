@@ -9,8 +9,9 @@
   const CATCH_UP_MS = 60 * 1000;
   const RECONNECT_MARK_MS = 5000;
   const REFRESH_MS = 60 * 1000;
-  const REFRESH_DEBOUNCE_MS = 1500;
-  const REFRESH_JITTER_MS = 1000;
+  const REFRESH_DEBOUNCE_MS = 1000;
+  /* spread over seconds, so many screens do not all re-read at once after each call */
+  const REFRESH_JITTER_MS = 4000;
   const RETRY_MS = 3000;
   const ROTATE_MS = 6000;
   const PAGE_MS = 8000;
