@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-browser:           ## Debian's Chromium, which the browser tests drive
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+browser:           ## Debian packages: Chromium (browser tests), espeak-ng (spoken calls)
+	@{ command -v chromium && command -v espeak-ng; } >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium espeak-ng; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium espeak-ng; fi; }

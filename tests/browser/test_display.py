@@ -209,3 +209,38 @@ def test_memory_stays_bounded_however_many_calls_arrive(
     assert sizes["history"] <= 20
     expect(page.locator("#calls li")).to_have_count(8)
     expect(page.locator("#latest-number")).to_have_text("Z-1999")
+
+
+def test_a_call_missed_while_away_is_shown_and_announced_on_reconnecting(
+    running: tuple[Server, Floor], display_page: Page, tmp_path: Path
+) -> None:
+    server, floor = running
+    page = display_page
+    # A second process on the same database but with no message queue between them: its
+    # calls reach this display only through the snapshot read on reconnecting.
+    other = Server(
+        server.config,
+        server.database_url,
+        tmp_path / "other.log",
+        extra_env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    other.start()
+    elsewhere = Floor(other.base, floor.kiosk_key)
+    try:
+        _open(page, server)
+        elsewhere.seat("ana")
+        elsewhere.issue("fr")
+        missed = elsewhere.act("ana", "next")
+        assert page.evaluate("window.onestopDisplay.calls()") == []
+
+        server.stop()
+        server.start()
+        latest = page.locator("#latest-number")
+        expect(latest).to_have_text(missed["number"], timeout=RECONNECT_MS)
+        announced = page.evaluate("window.onestopDisplay.announcements()")
+        assert [(a["number"], a["parts"]) for a in announced] == [
+            (missed["number"], ["chime", "pt", "fr"])
+        ]
+    finally:
+        elsewhere.close()
+        other.stop()

@@ -248,18 +248,32 @@
     $("services-page").textContent = pages > 1 ? `${page + 1}/${pages}` : "";
   }
 
+  /* Formatters are made once: the clock ticks every second for days. */
+  const timeFormat = new Intl.DateTimeFormat("pt-PT", {
+    timeZone: setup.timezone,
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  const dateFormat = new Intl.DateTimeFormat("pt-PT", {
+    timeZone: setup.timezone,
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+  });
+  const dayFormats = new Map();
+
   function formatTime(iso) {
-    return new Intl.DateTimeFormat("pt-PT", {
-      timeZone: setup.timezone,
-      hour: "2-digit",
-      minute: "2-digit",
-    }).format(new Date(iso));
+    return timeFormat.format(new Date(iso));
   }
 
   function formatDay(iso, language) {
-    return new Intl.DateTimeFormat(language, { timeZone: setup.timezone, weekday: "long" }).format(
-      new Date(iso)
-    );
+    if (!dayFormats.has(language)) {
+      dayFormats.set(
+        language,
+        new Intl.DateTimeFormat(language, { timeZone: setup.timezone, weekday: "long" })
+      );
+    }
+    return dayFormats.get(language).format(new Date(iso));
   }
 
   function centreStateText(language) {
@@ -301,17 +315,8 @@
 
   function renderClock() {
     const now = new Date(Date.now() + state.offsetMs);
-    $("clock-time").textContent = new Intl.DateTimeFormat("pt-PT", {
-      timeZone: setup.timezone,
-      hour: "2-digit",
-      minute: "2-digit",
-    }).format(now);
-    $("clock-date").textContent = new Intl.DateTimeFormat("pt-PT", {
-      timeZone: setup.timezone,
-      weekday: "long",
-      day: "numeric",
-      month: "long",
-    }).format(now);
+    $("clock-time").textContent = timeFormat.format(now);
+    $("clock-date").textContent = dateFormat.format(now);
   }
 
   function rotate() {
