@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, render_template, send_file, url_for
@@ -72,7 +73,7 @@ def _cache() -> AudioCache:
     return AudioCache(onestop().settings.audio_cache)
 
 
-def _wav(path: Any) -> Any:
+def _wav(path: Path) -> Any:
     return send_file(path, mimetype="audio/wav", max_age=AUDIO_MAX_AGE)
 
 
