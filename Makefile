@@ -1,15 +1,16 @@
 # The two set-up commands of the README: `make demo` and `make test`.
 VENV ?= .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo run test lint setup browser translations
-demo: setup        ## install, then serve a fresh demo centre on http://127.0.0.1:5000
+.PHONY: demo run test lint setup system browser translations
+demo: setup system ## install, then serve a fresh demo centre on http://127.0.0.1:5000
 	$(BIN)/onestop demo
 
 run: setup         ## install, then serve the configured centre
 	$(BIN)/onestop run
 
-test: setup browser lint  ## install, then run every test
+test: setup system browser lint  ## install, then run every test
 	$(BIN)/pytest
 
 lint: setup
@@ -34,10 +35,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+system:            ## Debian packages the app uses: espeak-ng (spoken calls), Noto fonts (every script)
+	@{ command -v espeak-ng && fc-list :lang=bn family | grep -q .; } >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq espeak-ng fonts-noto-core fonts-noto-cjk; }
+
 browser:           ## Debian's Chromium, which the browser tests drive
 	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
-	@fc-list :lang=bn family | grep -q . || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq fonts-noto-core fonts-noto-cjk; \
-	  else sudo apt-get install -y -qq fonts-noto-core fonts-noto-cjk; fi; }
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }

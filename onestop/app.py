@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 import counters.api
+import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         kiosk.devices.bp,
         kiosk.views.bp,
         counters.api.bp,
+        display.views.bp,
         openapi.bp,
         pages.bp,
     ):
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app,
         async_mode="threading",
         message_queue=settings.redis_url or config.redis_url,
+        channel=settings.redis_channel,
         cors_allowed_origins=[],
     )
     socketio.on_event("connect", _connect)

@@ -13,9 +13,12 @@ from flask_socketio import ConnectionRefusedError, join_room
 
 from onestop.extensions import socketio
 from routing.centre import Centre
-from routing.store.models import Event
+from routing.store.models import Event, Ticket
 
 MANAGERS = "managers"
+CALL_KINDS = ("called", "recalled")
+#: events that change how many wait for a service: displays of the zones serving it re-read
+QUEUE_KINDS = frozenset({"issued", "called", "transferred", "cancelled"})
 
 
 def display_room(zone: str) -> str:
@@ -40,25 +43,46 @@ def publish(centre: Centre, events: list[Event]) -> None:
                 {"number": ticket.number, "state": ticket.state.value, "kind": event.kind},
                 to=ticket_room(ticket.token),
             )
-        if event.kind in ("called", "recalled") and ticket is not None and ticket.counter_id:
-            counter = centre.config.counter(ticket.counter_id)
-            socketio.emit(
-                "called",
-                {
-                    "number": ticket.number,
-                    "counter": counter.name,
-                    "service": ticket.service,
-                    "language": ticket.language,
-                    "recall": event.kind == "recalled",
-                    "at": event.at.isoformat(),
-                },
-                to=display_room(counter.zone),
-            )
+            _to_displays(centre, event, ticket)
         if event.counter_id is not None:
             socketio.emit("counter", {"kind": event.kind}, to=counter_room(event.counter_id))
         for mediator_counter in event.data.get("notify", ()):
             socketio.emit("mediation", event.data, to=counter_room(mediator_counter))
         socketio.emit("floor", {"kind": event.kind}, to=MANAGERS)
+
+
+def _to_displays(centre: Centre, event: Event, ticket: Ticket) -> None:
+    """A call to its zone's displays; word of a queue change to the zones serving the service.
+
+    A display told of a call re-reads its snapshot anyway, so it gets no `queue` on top:
+    that would double the fan-out of every call.
+    """
+    called_zone = None
+    if event.kind in CALL_KINDS and ticket.counter_id:
+        counter = centre.config.counter(ticket.counter_id)
+        socketio.emit(
+            "called",
+            {
+                "id": event.id,
+                "number": ticket.number,
+                "counter": counter.name,
+                "counter_id": counter.id,
+                "service": ticket.service,
+                "language": ticket.language,
+                "recall": event.kind == "recalled",
+                "at": event.at.isoformat(),
+            },
+            to=display_room(counter.zone),
+        )
+        called_zone = counter.zone
+    if event.kind in QUEUE_KINDS:
+        services = {ticket.service, event.data.get("from_service")}
+        for zone in _zones_serving(centre, services) - {called_zone}:
+            socketio.emit("queue", {"kind": event.kind}, to=display_room(zone))
+
+
+def _zones_serving(centre: Centre, services: set[str | None]) -> set[str]:
+    return {c.zone for c in centre.config.counters if services.intersection(c.services)}
 
 
 def join(auth: Any, centre: Centre, staff_role: str | None) -> None:

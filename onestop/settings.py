@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -18,9 +19,13 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "ONESTOP_DATABASE_URL")
     )
     redis_url: str | None = None
+    #: the Redis channel of the Socket.IO queue: processes of one centre share it
+    redis_channel: str = "flask-socketio"
     #: tickets a minute per kiosk; 0 turns the limit off (load tests)
     kiosk_rate: int | None = Field(None, ge=0)
     secret_key: str | None = None
+    #: where the displays' spoken announcements are kept once rendered
+    audio_cache: Path = Field(default_factory=lambda: _cache_home() / "onestop" / "audio")
 
     def database(self, config_database: str | None) -> str:
         """The database URL: the environment, then the config, then SQLite beside the config."""
@@ -29,3 +34,7 @@ class Settings(BaseSettings):
         if config_database:
             return config_database
         return f"sqlite:///{self.config.resolve().parent / 'onestop.db'}"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

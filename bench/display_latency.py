@@ -1,0 +1,191 @@
+"""Call -> display event latency, p50 and p99, with 1, 100 and 500 connected displays.
+
+    python -m bench.display_latency [--clients 1,100,500] [--calls 40] [--database-url URL]
+
+For each client count it starts `onestop run` (the always-open reference centre, a fresh
+SQLite database unless --database-url names another) with enough threads for every
+WebSocket, connects that many python-socketio clients to the ground floor's display room
+from a few worker processes, then has an agent call tickets one at a time through the HTTP
+API. Latency runs from just before the `next` request is sent until a client's `called`
+handler runs: it includes the HTTP request, the transaction, the emit to every client and
+the client's own event loop. CLOCK_MONOTONIC is shared by all processes on the machine.
+"spread" is, per call, the time from the first display reached to the last: the fan-out.
+The clients share the machine's cores with the server, which a real centre's screens do not.
+Measured and printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+import socketio
+
+from tests.display.servers import Floor, Server, prepare_database
+from tests.factories.configs import always_open
+
+log = logging.getLogger("bench.display_latency")
+
+ZONE = "ground"
+CLIENTS_PER_PROCESS = 125
+#: spare server threads for the HTTP requests beside the WebSockets each client holds
+SPARE_THREADS = 40
+CALL_GAP_S = 0.25
+SETTLE_S = 3.0
+
+
+@dataclass(frozen=True)
+class Result:
+    clients: int
+    calls: int
+    events: int
+    missing: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    http_p50_ms: float
+    #: per call, from the first display reached to the last
+    spread_p50_ms: float
+
+
+def _displays(
+    base: str, count: int, ready: Queue[int], stop: Event, results: Queue[list[tuple[str, int]]]
+) -> None:
+    """A worker process: `count` displays, each noting when every call reached it."""
+    received: list[tuple[str, int]] = []
+    clients = []
+    for _ in range(count):
+        client = socketio.Client(reconnection=False)
+        client.on("called", lambda data: received.append((data["number"], time.monotonic_ns())))
+        client.connect(base, auth={"display": ZONE}, transports=["websocket"], wait_timeout=60)
+        clients.append(client)
+    ready.put(count)
+    stop.wait()
+    for client in clients:
+        client.disconnect()
+    results.put(received)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(clients: int, calls: int, database_url: str | None) -> Result:
+    """One row of the table: a fresh server and `clients` displays."""
+    with tempfile.TemporaryDirectory(prefix="onestop-bench-") as folder:
+        directory = Path(folder)
+        config = always_open(directory)
+        url = database_url or f"sqlite:///{directory / 'onestop.db'}"
+        key = prepare_database(config, url)
+        server = Server(
+            config,
+            url,
+            directory / "server.log",
+            threads=clients + SPARE_THREADS,
+            extra_env={"XDG_CACHE_HOME": str(directory / "cache")},
+        )
+        server.start()
+        context = multiprocessing.get_context("spawn")
+        ready: Queue[int] = context.Queue()
+        results: Queue[list[tuple[str, int]]] = context.Queue()
+        stop = context.Event()
+        shares = [
+            min(CLIENTS_PER_PROCESS, clients - start)
+            for start in range(0, clients, CLIENTS_PER_PROCESS)
+        ]
+        workers = [
+            context.Process(target=_displays, args=(server.base, share, ready, stop, results))
+            for share in shares
+        ]
+        floor = Floor(server.base, key)
+        try:
+            for worker in workers:
+                worker.start()
+            connected = sum(ready.get(timeout=600) for _ in workers)
+            log.info("%d displays connected", connected)
+            floor.seat("ana")
+            sent: dict[str, int] = {}
+            http: list[float] = []
+            for index in range(calls + 1):
+                floor.issue("pt")
+                started = time.monotonic_ns()
+                ticket = floor.act("ana", "next")
+                answered = time.monotonic_ns()
+                if index > 0:  # the first call warms the server up
+                    sent[ticket["number"]] = started
+                    http.append((answered - started) / 1e6)
+                time.sleep(CALL_GAP_S)
+                floor.act("ana", "finish")
+            time.sleep(SETTLE_S)
+            stop.set()
+            received = [event for _ in workers for event in results.get(timeout=600)]
+        finally:
+            stop.set()
+            for worker in workers:
+                if worker.pid is None:
+                    continue
+                worker.join(timeout=60)
+                if worker.is_alive():
+                    worker.kill()
+            floor.close()
+            server.stop()
+    latencies = [(moment - sent[number]) / 1e6 for number, moment in received if number in sent]
+    by_call: dict[str, list[int]] = {}
+    for number, moment in received:
+        by_call.setdefault(number, []).append(moment)
+    spreads = [
+        (max(times) - min(times)) / 1e6 for number, times in by_call.items() if number in sent
+    ]
+    return Result(
+        clients=clients,
+        calls=calls,
+        events=len(latencies),
+        missing=connected * calls - len(latencies),
+        p50_ms=_percentile(latencies, 0.50),
+        p99_ms=_percentile(latencies, 0.99),
+        max_ms=max(latencies),
+        http_p50_ms=statistics.median(http),
+        spread_p50_ms=statistics.median(spreads),
+    )
+
+
+def _table(rows: list[Result]) -> str:
+    header = (
+        f"{'clients':>7} {'calls':>5} {'events':>7} {'missing':>7} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'HTTP p50 ms':>11} {'spread p50 ms':>13}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(
+            f"{row.clients:>7} {row.calls:>5} {row.events:>7} {row.missing:>7} "
+            f"{row.p50_ms:>8.1f} {row.p99_ms:>8.1f} {row.max_ms:>8.1f} {row.http_p50_ms:>11.1f} "
+            f"{row.spread_p50_ms:>13.1f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1,100,500", help="client counts, comma-separated")
+    parser.add_argument("--calls", type=int, default=40, help="calls measured per client count")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    rows = []
+    for clients in (int(part) for part in args.clients.split(",")):
+        log.info("measuring with %d display(s)", clients)
+        rows.append(measure(clients, args.calls, args.database_url))
+    print(_table(rows))
+
+
+if __name__ == "__main__":
+    main()
