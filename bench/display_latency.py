@@ -29,8 +29,9 @@ from pathlib import Path
 
 import socketio
 
-from tests.display.servers import Floor, Server, prepare_database
 from tests.factories.configs import always_open
+from tests.factories.floor import Floor, staff_floor
+from tests.factories.processes import Server
 
 log = logging.getLogger("bench.display_latency")
 
@@ -84,15 +85,14 @@ def measure(clients: int, calls: int, database_url: str | None) -> Result:
     with tempfile.TemporaryDirectory(prefix="onestop-bench-") as folder:
         directory = Path(folder)
         config = always_open(directory)
-        url = database_url or f"sqlite:///{directory / 'onestop.db'}"
-        key = prepare_database(config, url)
         server = Server(
             config,
-            url,
+            database_url or f"sqlite:///{directory / 'onestop.db'}",
             directory / "server.log",
             threads=clients + SPARE_THREADS,
             extra_env={"XDG_CACHE_HOME": str(directory / "cache")},
         )
+        key = staff_floor(server)
         server.start()
         context = multiprocessing.get_context("spawn")
         ready: Queue[int] = context.Queue()
@@ -103,10 +103,10 @@ def measure(clients: int, calls: int, database_url: str | None) -> Result:
             for start in range(0, clients, CLIENTS_PER_PROCESS)
         ]
         workers = [
-            context.Process(target=_displays, args=(server.base, share, ready, stop, results))
+            context.Process(target=_displays, args=(server.url, share, ready, stop, results))
             for share in shares
         ]
-        floor = Floor(server.base, key)
+        floor = Floor(server, key)
         try:
             for worker in workers:
                 worker.start()

@@ -4,30 +4,18 @@ once, survive a server restart without a reload, queue for announcement and play
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.conftest import IN_CI
-from tests.display.servers import Floor, Server, prepare_database
-from tests.factories.configs import ROOT, always_open
+from tests.browser.conftest import ARTIFACTS, launch
+from tests.factories.configs import always_open
+from tests.factories.floor import Floor, staff_floor
+from tests.factories.processes import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
-ARTIFACTS = ROOT / "artifacts"
 #: a call must be on screen this soon after the API has answered
 SHOWN_WITHIN_MS = 1000
 RECONNECT_MS = 20_000
@@ -36,21 +24,11 @@ ANNOUNCED_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def display_browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+def display_browser(playwright: Playwright) -> Iterator[Browser]:
     """Chromium allowed to play sound unprompted, as on the waiting-room TV."""
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"CI=true but {CHROMIUM} is missing (make browser installs it)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    with ExitStack() as stack:
-        # Only one Playwright may run in a thread: use the suite's when a conftest has one.
-        try:
-            driver: Playwright = request.getfixturevalue("playwright")
-        except pytest.FixtureLookupError:
-            driver = stack.enter_context(sync_playwright())
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = launch(playwright, "--autoplay-policy=no-user-gesture-required")
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -64,22 +42,16 @@ def display_page(display_browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[Server, Floor]]:
     """`onestop run` on the always-open centre, and a kiosk and agents to drive it."""
-    config = always_open(tmp_path)
-    database_url = f"sqlite:///{tmp_path / 'onestop.db'}"
-    key = prepare_database(config, database_url)
-    server = Server(
-        config,
-        database_url,
-        tmp_path / "server.log",
-        extra_env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+    server = Server.on_sqlite(
+        always_open(tmp_path), extra_env={"XDG_CACHE_HOME": str(tmp_path / "cache")}
     )
-    server.start()
-    floor = Floor(server.base, key)
-    try:
-        yield server, floor
-    finally:
-        floor.close()
-        server.stop()
+    key = staff_floor(server)
+    with server:
+        floor = Floor(server, key)
+        try:
+            yield server, floor
+        finally:
+            floor.close()
 
 
 def _screenshot(page: Page, name: str) -> None:
@@ -88,7 +60,7 @@ def _screenshot(page: Page, name: str) -> None:
 
 
 def _open(page: Page, server: Server, zone: str = "ground") -> None:
-    page.goto(f"{server.base}/display/{zone}")
+    page.goto(f"{server.url}/display/{zone}")
     expect(page.locator("#display")).to_have_attribute("data-connected", "true", timeout=10_000)
 
 
@@ -219,13 +191,10 @@ def test_a_call_missed_while_away_is_shown_and_announced_on_reconnecting(
     # A second process on the same database but with no message queue between them: its
     # calls reach this display only through the snapshot read on reconnecting.
     other = Server(
-        server.config,
-        server.database_url,
-        tmp_path / "other.log",
-        extra_env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+        server.config, server.database_url, tmp_path / "other.log", extra_env=server.extra_env
     )
     other.start()
-    elsewhere = Floor(other.base, floor.kiosk_key)
+    elsewhere = Floor(other, floor.kiosk_key)
     try:
         _open(page, server)
         elsewhere.seat("ana")

@@ -9,11 +9,12 @@ import pytest
 from playwright.sync_api import Page, Response
 
 from tests.factories.configs import reference_data
+from tests.factories.processes import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_the_index_links_every_room(page: Page, server: str, artifacts: Path) -> None:
+def test_the_index_links_every_room(page: Page, server: Server, artifacts: Path) -> None:
     problems: list[str] = []
 
     def answered(response: Response) -> None:
@@ -24,7 +25,7 @@ def test_the_index_links_every_room(page: Page, server: str, artifacts: Path) ->
     page.on("requestfailed", lambda request: problems.append(f"failed {request.url}"))
     page.on("pageerror", lambda error: problems.append(f"script error {error}"))
 
-    response: Response | None = page.goto(f"{server}/")
+    response: Response | None = page.goto(f"{server.url}/")
     assert response is not None and response.status == 200
     # The language and direction are in the HTML the server sends, not added by a script.
     opening = re.search(r"<html\b[^>]*>", response.text())
@@ -38,15 +39,15 @@ def test_the_index_links_every_room(page: Page, server: str, artifacts: Path) ->
     rooms = {"/kiosk", "/counter", "/reports", *(f"/display/{zone}" for zone in zones)}
     assert rooms <= links, rooms - links
     assert "/api/openapi.json" in links
-    assert page.request.get(f"{server}/api/openapi.json").json()["info"]["title"] == "OneStop"
+    assert page.request.get(f"{server.url}/api/openapi.json").json()["info"]["title"] == "OneStop"
     page.screenshot(path=artifacts / "index.png", full_page=True)
     assert problems == []
 
 
-def test_the_socket_io_client_is_served_by_the_app(page: Page, server: str) -> None:
-    script = page.request.get(f"{server}/vendor/socket.io.min.js")
+def test_the_socket_io_client_is_served_by_the_app(page: Page, server: Server) -> None:
+    script = page.request.get(f"{server.url}/vendor/socket.io.min.js")
     assert script.ok and "javascript" in script.headers["content-type"]
-    page.goto(f"{server}/")
-    page.add_script_tag(url=f"{server}/vendor/socket.io.min.js")
+    page.goto(f"{server.url}/")
+    page.add_script_tag(url=f"{server.url}/vendor/socket.io.min.js")
     assert page.evaluate("typeof io") == "function"
-    assert page.request.get(f"{server}/vendor/not-a-library.js").status == 404
+    assert page.request.get(f"{server.url}/vendor/not-a-library.js").status == 404

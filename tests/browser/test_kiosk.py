@@ -10,16 +10,9 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.kiosk_fixtures import (
-    LiveServer,
-    audit,
-    closed_config,
-    kiosk_page,
-    open_config,
-    screenshot,
-    start_server,
-)
-from tests.factories.configs import reference_data
+from tests.browser.kiosk_fixtures import audit, kiosk_page, screenshot
+from tests.factories.configs import always_open, closed_now, reference_data
+from tests.factories.processes import Server
 from tests.kiosk.fake_printer import FakePrinter, refused_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,10 +28,9 @@ def printer() -> Iterator[FakePrinter]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, printer: FakePrinter) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("kiosk-open")
-    config = open_config(
-        directory,
+def server(tmp_path_factory: pytest.TempPathFactory, printer: FakePrinter) -> Iterator[Server]:
+    config = always_open(
+        tmp_path_factory.mktemp("kiosk-open"),
         [
             {"name": "kiosk-pt", "printer": {"kind": "network", "host": "127.0.0.1",
                                              "port": printer.port}},
@@ -46,13 +38,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, printer: FakePrinter) -> It
                                              "port": refused_port()}},
         ],
     )  # fmt: skip
-    yield from start_server(directory, config)
+    with Server.on_sqlite(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("kiosk-closed")
-    yield from start_server(directory, closed_config(directory))
+def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with Server.on_sqlite(closed_now(tmp_path_factory.mktemp("kiosk-closed"))) as running:
+        yield running
 
 
 def _visible(page: Page, screen: str) -> None:
@@ -64,7 +57,7 @@ def _choose_language(page: Page, code: str) -> None:
     page.wait_for_url(re.compile(rf"/kiosk/{code}(\?|$)"))
 
 
-def _ticket(page: Page, server: LiveServer) -> dict[str, Any]:
+def _ticket(page: Page, server: Server) -> dict[str, Any]:
     """The ticket on screen, as the API knows it (its token is in the QR code's address)."""
     _visible(page, "ticket")
     qr = page.locator('[data-field="qr"]')
@@ -77,7 +70,7 @@ def _ticket(page: Page, server: LiveServer) -> dict[str, Any]:
 
 
 def test_a_visitor_takes_a_ticket_in_portuguese(
-    browser: Browser, server: LiveServer, printer: FakePrinter
+    browser: Browser, server: Server, printer: FakePrinter
 ) -> None:
     page = kiosk_page(browser, server, "kiosk-pt")
     expect(page.locator("a[data-language]")).to_have_count(12)
@@ -119,9 +112,7 @@ def test_a_visitor_takes_a_ticket_in_portuguese(
     page.wait_for_url(f"{server.url}/kiosk")
 
 
-def test_a_visitor_takes_a_ticket_in_arabic_right_to_left(
-    browser: Browser, server: LiveServer
-) -> None:
+def test_a_visitor_takes_a_ticket_in_arabic_right_to_left(browser: Browser, server: Server) -> None:
     sent = requests.get(f"{server.url}/kiosk/ar", timeout=10).text
     assert '<html lang="ar" dir="rtl">' in sent
     page = kiosk_page(browser, server, "kiosk-ar")
@@ -146,7 +137,7 @@ def test_a_visitor_takes_a_ticket_in_arabic_right_to_left(
     audit(page, "ticket in Arabic")
 
 
-def test_a_visitor_with_legal_priority(browser: Browser, server: LiveServer) -> None:
+def test_a_visitor_with_legal_priority(browser: Browser, server: Server) -> None:
     page = kiosk_page(browser, server, "kiosk-priority")
     _choose_language(page, "en")
     # A registry is exempt from priority (DL 58/2016): the question is skipped.
@@ -172,7 +163,7 @@ def test_a_visitor_with_legal_priority(browser: Browser, server: LiveServer) -> 
     audit(page, "ticket with priority")
 
 
-def test_a_visitor_asks_for_a_mediator_in_wolof(browser: Browser, server: LiveServer) -> None:
+def test_a_visitor_asks_for_a_mediator_in_wolof(browser: Browser, server: Server) -> None:
     page = kiosk_page(browser, server, "kiosk-mediator")
     _choose_language(page, "fr")
     page.click('[data-body="immigration"]')
@@ -192,7 +183,7 @@ def test_a_visitor_asks_for_a_mediator_in_wolof(browser: Browser, server: LiveSe
     audit(page, "ticket with a mediator")
 
 
-def test_a_visitor_meets_the_closed_screen(browser: Browser, closed_server: LiveServer) -> None:
+def test_a_visitor_meets_the_closed_screen(browser: Browser, closed_server: Server) -> None:
     page = kiosk_page(browser, closed_server, "kiosk-closed")
     _choose_language(page, "pt")
     _visible(page, "closed")
@@ -206,7 +197,7 @@ def test_a_visitor_meets_the_closed_screen(browser: Browser, closed_server: Live
     audit(page, "closed")
 
 
-def test_an_idle_kiosk_goes_back_to_the_start(browser: Browser, server: LiveServer) -> None:
+def test_an_idle_kiosk_goes_back_to_the_start(browser: Browser, server: Server) -> None:
     page = kiosk_page(browser, server, "kiosk-idle")
     page.goto("/kiosk?idle=2")
     _choose_language(page, "es")

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.browser.kiosk_fixtures import (
-    LiveServer,
-    audit,
-    open_config,
-    phone_page,
-    screenshot,
-    start_server,
-)
+from tests.browser.kiosk_fixtures import audit, phone_page, screenshot
+from tests.factories.processes import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("phone")
-    yield from start_server(directory, open_config(directory, []))
-
-
-def _issue(server: LiveServer, key: str, language: str) -> dict:
+def _issue(server: Server, key: str, language: str) -> dict:
     answer = requests.post(
         f"{server.url}/api/tickets",
         json={"service": "residence-first", "language": language},
@@ -38,7 +24,7 @@ def _issue(server: LiveServer, key: str, language: str) -> dict:
 
 
 def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
-    browser: Browser, server: LiveServer
+    browser: Browser, server: Server
 ) -> None:
     key = server.add_kiosk("kiosk-phone")
     ticket = _issue(server, key, "uk")
@@ -52,7 +38,8 @@ def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
     screenshot(page, "phone-01-waiting-uk")
     audit(page, "phone waiting")
 
-    agent = server.staff_session("ana", "residence-first")
+    server.add_staff("ana", services=("residence-first",))
+    agent = server.signed_in("ana")
     assert agent.post(f"{server.url}/api/counters/3/open", json={}, timeout=10).ok
     called = agent.post(f"{server.url}/api/counters/3/next", json={}, timeout=10).json()
     assert called["number"] == ticket["number"]
@@ -79,7 +66,7 @@ def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
     )
 
 
-def test_an_unknown_ticket_is_a_not_found_page(browser: Browser, server: LiveServer) -> None:
+def test_an_unknown_ticket_is_a_not_found_page(browser: Browser, server: Server) -> None:
     page = phone_page(browser, server, "/t/not-a-ticket?lang=bn")
     assert page.locator("html").get_attribute("lang") == "bn"
     expect(page.locator("h1")).to_have_text("টোকেন পাওয়া যায়নি")

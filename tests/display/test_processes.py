@@ -13,8 +13,9 @@ import redis
 import socketio
 
 from tests.conftest import IN_CI
-from tests.display.servers import Floor, Server, prepare_database
 from tests.factories.configs import always_open
+from tests.factories.floor import Floor, staff_floor
+from tests.factories.processes import Server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 EVENT_SECONDS = 10
@@ -36,22 +37,15 @@ def two_servers(tmp_path: Path, database_url: str) -> Iterator[tuple[Server, Ser
     """Processes A and B on one database and one Redis channel of this test's own."""
     _need_redis()
     config = always_open(tmp_path)
-    key = prepare_database(config, database_url)
     env = {
         "ONESTOP_REDIS_URL": REDIS_URL,
         "ONESTOP_REDIS_CHANNEL": f"onestop-test-{uuid.uuid4().hex}",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
-    servers = [
-        Server(config, database_url, tmp_path / f"{name}.log", extra_env=env) for name in "ab"
-    ]
-    try:
-        for server in servers:
-            server.start()
-        yield servers[0], servers[1], key
-    finally:
-        for server in servers:
-            server.stop()
+    a, b = (Server(config, database_url, tmp_path / f"{name}.log", extra_env=env) for name in "ab")
+    key = staff_floor(a)
+    with a, b:
+        yield a, b, key
 
 
 def _display(base: str, zone: str) -> tuple[socketio.Client, queue.Queue[dict]]:
@@ -66,9 +60,9 @@ def test_a_call_through_one_process_reaches_a_display_on_another(
     two_servers: tuple[Server, Server, str],
 ) -> None:
     a, b, key = two_servers
-    ground, calls = _display(b.base, "ground")
-    upstairs, elsewhere = _display(b.base, "first")
-    floor = Floor(a.base, key)
+    ground, calls = _display(b.url, "ground")
+    upstairs, elsewhere = _display(b.url, "first")
+    floor = Floor(a, key)
     try:
         ticket = floor.issue("ru")
         floor.seat("ana")

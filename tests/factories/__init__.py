@@ -1,1 +1,1 @@
-"""Builders for tests: configs, staff, kiosks and signed-in clients."""
+"""Builders for tests: configs, staff, kiosks, signed-in clients and real server processes."""

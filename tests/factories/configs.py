@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_CONFIG = ROOT / "config.yaml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def reference_data() -> dict[str, Any]:
@@ -21,17 +24,31 @@ def write_config(directory: Path, data: dict[str, Any], name: str = "config.yaml
     return path
 
 
-def always_open(directory: Path) -> Path:
+def always_open(directory: Path, kiosks: list[dict[str, Any]] | None = None) -> Path:
     """The reference centre open every day around the clock, with no holidays and no caps:
-    for servers that run on the real clock (processes, benchmarks), where freezegun cannot reach."""
-    data = reference_data()
-    data["centre"]["hours"] = {
-        day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    }
-    data["centre"]["holidays"] = {"country": None, "extra": []}
+    for servers that run on the real clock (processes, benchmarks), where freezegun cannot reach.
+    `kiosks`, when given, replace the reference's kiosks and printers."""
+    data = _open_only(reference_data(), {day: "00:00-24:00" for day in WEEKDAYS})
     for service in data["services"]:
-        service.pop("hours", None)
         service.pop("daily_cap", None)
-    for counter in data["counters"]:
-        counter.pop("hours", None)
+    if kiosks is not None:
+        data["kiosks"] = kiosks
     return write_config(directory, data)
+
+
+def closed_now(directory: Path) -> Path:
+    """The reference centre open on one day only, two days from today: closed now."""
+    data = reference_data()
+    today = dt.datetime.now(ZoneInfo(data["centre"]["timezone"])).weekday()
+    return write_config(directory, _open_only(data, {WEEKDAYS[(today + 2) % 7]: "08:30-20:00"}))
+
+
+def _open_only(data: dict[str, Any], hours: dict[str, str]) -> dict[str, Any]:
+    """`data` open at the centre's `hours` and no other time: no holidays, and no service or
+    counter keeping hours of its own."""
+    data["centre"]["hours"] = hours
+    data["centre"]["holidays"] = {"country": None, "extra": []}
+    for section in ("services", "counters"):
+        for item in data[section]:
+            item.pop("hours", None)
+    return data

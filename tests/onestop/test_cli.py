@@ -25,6 +25,7 @@ from onestop.cli import main
 from onestop.settings import Settings
 from routing.store.models import Staff
 from tests.factories.configs import REFERENCE_CONFIG
+from tests.factories.processes import free_port
 from tests.routing.configs import BROKEN, CONFIGS, expected_places
 
 SEVERAL = CONFIGS / "several.yaml"
@@ -314,15 +315,9 @@ def test_a_broken_config_stops_every_command(tmp_path: Path, command: tuple[str,
     assert not database.exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_installed_command_refuses_to_serve_a_broken_config(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.run(
         [str(ONESTOP), "--config", str(SEVERAL), "run", "--port", str(port)],
         capture_output=True,

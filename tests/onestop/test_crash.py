@@ -21,7 +21,7 @@ from routing.calendar import Calendar
 from routing.config import load_config
 from tests.factories.configs import always_open
 from tests.factories.ledger import assert_numbering_intact, split_number
-from tests.factories.processes import cli, running_server, server_env
+from tests.factories.processes import Server
 
 log = logging.getLogger(__name__)
 pytestmark = pytest.mark.slow
@@ -75,10 +75,10 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_ticket(
 ) -> None:
     config = always_open(tmp_path)
     calendar = Calendar(load_config(config).centre)
-    env = server_env(config, database_url)
-    key = cli(["device", "add", "kiosk-1", "--kind", "kiosk"], env).strip().splitlines()[-1]
+    server = Server(config, database_url, tmp_path / "server.log", threads=16)
+    key = server.add_kiosk("kiosk-1")
 
-    with running_server(env, tmp_path) as server:
+    with server:
         burst = Burst(server.url, key)
         threads = burst.run()
         assert burst.enough.wait(BURST_TIMEOUT_S), burst.unexpected
@@ -97,7 +97,7 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_ticket(
     assert stored >= len(acknowledged)
     log.info("killed with %d tickets acknowledged, %d stored", len(acknowledged), stored)
 
-    with running_server(env, tmp_path) as server, requests.Session() as http:
+    with server, requests.Session() as http:
         for ticket in acknowledged:
             status = http.get(f"{server.url}/api/tickets/{ticket['token']}", timeout=10)
             assert status.status_code == 200, ticket
