@@ -93,6 +93,8 @@ def open_counter(counter_id: int) -> Any:
         return redirect(url_for("counters.home"))
     if not csrf.valid():
         abort(400)
+    if counter_id not in {c.id for c in may_open(onestop().centre.config, staff)}:
+        abort(403)
     try:
         with transaction() as store:
             counters.open_counter(store, onestop().centre, counter_id, staff)

@@ -98,6 +98,8 @@ def test_opening_a_counter_leads_to_its_console(app: Flask) -> None:
     _sign_in(eva, "eva")
 
     assert ana.post("/counter/3/open", data={}).status_code == 400
+    refused = ana.post("/counter/10/open", data={"csrf_token": _token(ana)})
+    assert refused.status_code == 403, "counter 10 serves none of Ana's services"
     opened = ana.post("/counter/3/open", data={"csrf_token": _token(ana)})
     assert (opened.status_code, opened.headers["Location"]) == (302, "/counter/3")
     assert ana.get("/counter").headers["Location"] == "/counter/3"
