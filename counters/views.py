@@ -220,6 +220,7 @@ def _strings() -> dict[str, Any]:
         "mediator": gettext("Needs a mediator"),
         "no_ticket": gettext("No ticket called"),
         "nobody": gettext("Nobody you may serve is waiting."),
+        "queue_empty": gettext("Nobody is waiting."),
         "paused": gettext("Paused: %(reason)s"),
         "minutes": gettext("%(minutes)s min"),
         "failed": gettext("Something went wrong. Please try again."),

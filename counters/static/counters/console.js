@@ -103,8 +103,10 @@
   function renderButtons(counter, ticket) {
     const paused = counter.state === "paused";
     const called = Boolean(ticket) && ticket.state === "called";
+    // A mediator helping at another counter is not free to call anyone.
+    const helping = isMediator && requests.some((r) => r.state === "accepted");
     const enable = {
-      next: !paused && !ticket,
+      next: !paused && !ticket && !helping,
       recall: called,
       start: called,
       finish: Boolean(ticket),
@@ -151,12 +153,20 @@
         );
         return tr;
       });
+    if (!rows.length) {
+      const tr = document.createElement("tr");
+      const td = cell(strings.queue_empty);
+      td.colSpan = 5;
+      tr.append(td);
+      rows.push(tr);
+    }
     body.replaceChildren(...rows);
     const sent = field("sent-here");
     show(sent, queue.sent_here > 0);
     sent.textContent = fill(strings.sent_here, { count: queue.sent_here });
     if (isMediator) {
       const list = field("mediated");
+      show(list.parentElement, queue.mediated.length > 0);
       list.replaceChildren(
         ...queue.mediated.map((m) => {
           const li = document.createElement("li");
