@@ -7,12 +7,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from onestop.auth import current_staff, staff_required
+from counters.queries import counter_queue, person_day
+from onestop.auth import INHERITS, current_staff, staff_required
 from onestop.context import onestop, read_store, transaction
 from onestop.http import Body, json_body
 from onestop.payloads import counter_json, counter_name, ticket_json
 from routing import counters, estimates, mediation, tickets
 from routing.centre import Centre
+from routing.states import DomainError
 from routing.store.models import MediationRequest, Staff, Ticket
 from routing.store.sql import SqlStore
 
@@ -254,3 +256,44 @@ def finish_mediation(request_id: int) -> Any:
 @staff_required(*SEATED)
 def cancel_mediation(request_id: int) -> Any:
     return _mediation_action(mediation.cancel, request_id)
+
+
+def watches_floor(staff: Staff) -> bool:
+    """Managers and admins may look at any counter."""
+    return "manager" in INHERITS.get(staff.role, {staff.role})
+
+
+@bp.get("/counters/<int:counter_id>")
+@staff_required()
+def counter_snapshot(counter_id: int) -> Any:
+    """One counter as its console shows it: its state, its ticket and its queue (counts only).
+
+    Its holder, managers and admins; read on every (re)connect of the console.
+    """
+    centre = onestop().centre
+    staff = _staff()
+    config = counters.counter_config(centre, counter_id)
+    with read_store() as store:
+        row = next((c for c in store.counters() if c.id == counter_id), None)
+        row = row or store.closed_counter(counter_id)
+        if row.staff_id != staff.id and not watches_floor(staff):
+            raise DomainError("forbidden", "this is not your counter")
+        holder = store.staff(row.staff_id) if row.staff_id else None
+        held = store.held_by(counter_id)
+        payload = {
+            "counter": counter_json(centre, row, held, holder.username if holder else None),
+            "ticket": ticket_json(store, centre, held) if held else None,
+            "queue": counter_queue(store, centre, config, holder, centre.clock.now()),
+            "no_show_after_recalls": centre.config.router.recalls_before_no_show,
+        }
+    return jsonify(payload)
+
+
+@bp.get("/me/day")
+@staff_required()
+def my_day() -> Any:
+    """The signed-in person's day so far: served, no-shows, mean service time, breaks."""
+    centre = onestop().centre
+    with read_store() as store:
+        figures = person_day(store, centre, _staff().id, centre.clock.now())
+    return jsonify(figures)

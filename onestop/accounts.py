@@ -1,9 +1,10 @@
-"""Creating staff accounts and kiosk devices, for the CLI and the demo."""
+"""Staff accounts and kiosk devices: created and edited for the CLI, the demo and the admin page."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.auth import ROLES, hash_password, new_device_key
@@ -29,13 +30,8 @@ def add_staff(
         raise DomainError("invalid", f"role must be one of {', '.join(ROLES)}")
     if not username.strip() or len(username) > 60:
         raise DomainError("invalid", "a username has 1 to 60 characters")
-    if len(password) < 4:
-        raise DomainError("invalid", "a password has at least 4 characters")
-    known = {service.code for service in config.services}
-    unknown = [code for code in services if code not in known]
-    unknown += [code for code in languages if code not in config.language_codes]
-    if unknown:
-        raise DomainError("invalid", f"unknown service or language code: {', '.join(unknown)}")
+    _check_password(password)
+    _check_codes(config, services, languages)
     staff = Staff(
         centre=config.centre.code,
         username=username,
@@ -48,6 +44,53 @@ def add_staff(
     session.add(staff)
     session.flush()
     return staff
+
+
+def staff_members(session: Session, config: CentreConfig) -> list[Staff]:
+    """Every account of the centre, by username."""
+    statement = select(Staff).where(Staff.centre == config.centre.code).order_by(Staff.username)
+    return list(session.execute(statement).scalars())
+
+
+def find_staff(session: Session, config: CentreConfig, username: str) -> Staff:
+    """The account called `username`; raises `DomainError('not_found')`."""
+    statement = select(Staff).where(Staff.centre == config.centre.code, Staff.username == username)
+    staff = session.execute(statement).scalar_one_or_none()
+    if staff is None:
+        raise DomainError("not_found", f"no user named {username!r}")
+    return staff
+
+
+def set_password(staff: Staff, password: str) -> None:
+    """A new password; the person's other sessions end with the old one."""
+    _check_password(password)
+    staff.password_hash = hash_password(password)
+
+
+def set_skills(
+    config: CentreConfig,
+    staff: Staff,
+    services: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+) -> None:
+    """Replace what a person serves and speaks (None leaves it as it is); raises `invalid`."""
+    new_services = list(staff.services if services is None else services)
+    new_languages = list(staff.languages if languages is None else languages)
+    _check_codes(config, new_services, new_languages)
+    staff.services, staff.languages = new_services, new_languages
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 4:
+        raise DomainError("invalid", "a password has at least 4 characters")
+
+
+def _check_codes(config: CentreConfig, services: list[str], languages: list[str]) -> None:
+    known = {service.code for service in config.services}
+    unknown = [code for code in services if code not in known]
+    unknown += [code for code in languages if code not in config.language_codes]
+    if unknown:
+        raise DomainError("invalid", f"unknown service or language code: {', '.join(unknown)}")
 
 
 def add_device(session: Session, config: CentreConfig, name: str, kind: str) -> str:

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 import counters.api
+import counters.views
 import display.views
 import kiosk.api
 import kiosk.devices
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         kiosk.devices.bp,
         kiosk.views.bp,
         counters.api.bp,
+        counters.views.bp,
         display.views.bp,
         openapi.bp,
         pages.bp,

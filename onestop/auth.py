@@ -101,21 +101,28 @@ class Credentials(Body):
     password: str
 
 
-@bp.post("/login")
-def login() -> Any:
-    body = json_body(Credentials)
+def authenticate(username: str, password: str) -> Staff:
+    """The active staff member with these credentials; raises `DomainError('unauthorized')`."""
     with read_store() as store:
-        staff = store.staff_by_username(body.username)
-    if (
-        staff is None
-        or not staff.active
-        or not check_password_hash(staff.password_hash, body.password)
-    ):
+        staff = store.staff_by_username(username)
+    if staff is None or not staff.active or not check_password_hash(staff.password_hash, password):
         raise DomainError("unauthorized", "wrong username or password")
+    return staff
+
+
+def start_session(staff: Staff) -> None:
+    """Sign `staff` in on this browser, in a fresh session bound to their current password."""
     session.clear()
     session.permanent = True
     session["staff_id"] = staff.id
     session["fingerprint"] = _fingerprint(staff)
+
+
+@bp.post("/login")
+def login() -> Any:
+    body = json_body(Credentials)
+    staff = authenticate(body.username, body.password)
+    start_session(staff)
     return jsonify(username=staff.username, role=staff.role)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,20 @@ import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from onestop.accounts import add_device, add_staff
+from onestop.accounts import (
+    add_device,
+    add_staff,
+    find_staff,
+    set_password,
+    set_skills,
+    staff_members,
+)
 from onestop.app import create_app
 from onestop.context import OneStop
 from onestop.settings import Settings
 from routing.config import ConfigError, load_config
 from routing.states import DomainError
+from routing.store.models import Staff
 
 CONFIG_HELP = "the centre's config (default ./config.yaml, or ONESTOP_CONFIG)"
 
@@ -159,6 +169,92 @@ def user_add(
     except IntegrityError:
         raise click.UsageError(f"a user named {name!r} exists already") from None
     click.echo(f"added {staff.role} {staff.username}")
+
+
+@user_group.command("list")
+@config_option
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """Every staff account: role, whether it may sign in, services and languages."""
+    state = _state(_app(_settings(ctx)))
+    with state.db.session(write=False) as session:
+        members = staff_members(session, state.centre.config)
+    click.echo(f"{'USERNAME':<20} {'ROLE':<9} {'STATE':<9} {'SERVICES':<40} LANGUAGES")
+    for staff in members:
+        click.echo(
+            f"{staff.username:<20} {staff.role:<9} "
+            f"{'active' if staff.active else 'disabled':<9} "
+            f"{','.join(staff.services) or '-':<40} {','.join(staff.languages) or '-'}"
+        )
+
+
+@user_group.command("set-password")
+@config_option
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.pass_context
+def user_set_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Give an account a new password; its open sessions end."""
+    state = _state(_app(_settings(ctx)))
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _editing(state, name) as staff:
+        set_password(staff, password)
+    click.echo(f"new password set for {name}")
+
+
+@user_group.command("disable")
+@config_option
+@click.argument("name")
+@click.pass_context
+def user_disable(ctx: click.Context, name: str) -> None:
+    """Stop an account from signing in; its open sessions end. Its history stays."""
+    with _editing(_state(_app(_settings(ctx))), name) as staff:
+        staff.active = False
+    click.echo(f"disabled {name}")
+
+
+@user_group.command("enable")
+@config_option
+@click.argument("name")
+@click.pass_context
+def user_enable(ctx: click.Context, name: str) -> None:
+    """Let a disabled account sign in again."""
+    with _editing(_state(_app(_settings(ctx))), name) as staff:
+        staff.active = True
+    click.echo(f"enabled {name}")
+
+
+@user_group.command("skills")
+@config_option
+@click.argument("name")
+@click.option("--services", default=None, help="service codes, comma-separated ('' for none)")
+@click.option("--languages", default=None, help="language codes, comma-separated")
+@click.pass_context
+def user_skills(ctx: click.Context, name: str, services: str | None, languages: str | None) -> None:
+    """Show, or replace, the services a person serves and the languages they speak."""
+    state = _state(_app(_settings(ctx)))
+    with _editing(state, name) as staff:
+        set_skills(
+            state.centre.config,
+            staff,
+            None if services is None else _codes(services),
+            None if languages is None else _codes(languages),
+        )
+        shown = (",".join(staff.services) or "-", ",".join(staff.languages) or "-")
+    click.echo(f"{name}: services {shown[0]}; languages {shown[1]}")
+
+
+@contextmanager
+def _editing(state: OneStop, name: str) -> Iterator[Staff]:
+    """One account, changed in one transaction; a refusal is a usage error."""
+    try:
+        with state.db.session(write=True) as session:
+            yield find_staff(session, state.centre.config, name)
+    except DomainError as error:
+        raise click.UsageError(error.message) from None
 
 
 @main.group("device")

@@ -113,6 +113,44 @@ class Queue(BaseModel):
     services: list[QueueService]
 
 
+class CounterQueueService(BaseModel):
+    code: str
+    waiting: int
+    callable: int = Field(description="how many of them the counter's holder may call")
+    oldest_wait_min: float
+    estimated_wait_min: float | None
+
+
+class MediatedWaiting(BaseModel):
+    language: str
+    waiting: int
+
+
+class CounterQueue(BaseModel):
+    services: list[CounterQueueService] = Field(description="the counter's services, in order")
+    sent_here: int = Field(description="tickets transferred to this very counter")
+    callable: int = Field(description="tickets the holder may call now, in all")
+    mediated: list[MediatedWaiting] = Field(
+        description="tickets needing mediation the holder may call, by language"
+    )
+
+
+class CounterSnapshot(BaseModel):
+    counter: Counter
+    ticket: Ticket | None = Field(description="the called or serving ticket, if any")
+    queue: CounterQueue = Field(description="counts only: no visitor's data")
+    no_show_after_recalls: int = Field(description="the console offers no-show after these")
+
+
+class Day(BaseModel):
+    day: str = Field(description="the centre's local date, YYYY-MM-DD")
+    served: int
+    no_show: int
+    transferred: int
+    mean_service_min: float | None
+    paused_min: float = Field(description="time paused (breaks) today")
+
+
 class StaffMember(BaseModel):
     username: str
     role: Literal[ROLES]
@@ -279,6 +317,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Every counter and its state.", Counter, True, auth="staff"
     ),
     ("GET", "/api/queue"): Operation("Waiting tickets per service.", Queue, auth="staff"),
+    ("GET", "/api/counters/{counter_id}"): Operation(
+        "One counter as its console shows it: state, current ticket, its queue. "
+        "Its holder, managers and admins.",
+        CounterSnapshot,
+        auth="staff",
+        answers=_COUNTER,
+    ),
+    ("GET", "/api/me/day"): Operation(
+        "The signed-in person's day so far: served, no-shows, transfers, mean service time, "
+        "breaks.",
+        Day,
+        auth="staff",
+    ),
     ("POST", "/api/counters/{counter_id}/open"): Operation(
         f"Take and open a counter. {_SEATED}",
         Counter,
@@ -437,6 +488,8 @@ RESPONSES = (
     TicketStatus,
     Counter,
     Queue,
+    CounterSnapshot,
+    Day,
     StaffMember,
     LoggedOut,
     MediationRequest,

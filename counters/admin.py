@@ -1,0 +1,115 @@
+"""The admin's staff page: what each person serves and speaks, and who may sign in.
+
+The router reads these skills on every call, so a change here takes effect at the next
+"call next" of that person, without touching any file.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from counters import csrf
+from onestop.accounts import set_skills, staff_members
+from onestop.auth import current_staff
+from onestop.context import onestop, read_store, transaction
+from onestop.i18n import page_language, preferred_language
+from routing.states import DomainError
+from routing.store.models import Staff
+
+bp = Blueprint("staff_admin", __name__)
+
+
+def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed-in admins only: others are sent to sign in, or refused."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        preferred_language(request.args.get("lang"))
+        staff = current_staff()
+        if staff is None:
+            return redirect(url_for("counters.home"))
+        if staff.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/counter/staff")
+@admin_page
+def staff_list() -> Any:
+    state = onestop()
+    with read_store() as store:
+        members = staff_members(store.session, state.centre.config)
+    return render_template("counters/staff_list.html", members=members)
+
+
+@bp.get("/counter/staff/<int:staff_id>")
+@admin_page
+def staff_edit(staff_id: int) -> Any:
+    with read_store() as store:
+        member = store.staff(staff_id)
+    if member is None:
+        abort(404)
+    saved = gettext("Saved.") if request.args.get("saved") else None
+    return _form(member, message=saved, error=None)
+
+
+@bp.post("/counter/staff/<int:staff_id>")
+@admin_page
+def staff_save(staff_id: int) -> Any:
+    if not csrf.valid():
+        abort(400)
+    me = current_staff()
+    assert me is not None
+    config = onestop().centre.config
+    active = request.form.get("active") == "on"
+    try:
+        with transaction() as store:
+            member = store.staff(staff_id)
+            if member is None:
+                abort(404)
+            if member.id == me.id and not active:
+                raise DomainError("invalid", gettext("You cannot disable your own account."))
+            set_skills(
+                config,
+                member,
+                request.form.getlist("services"),
+                request.form.getlist("languages"),
+            )
+            member.active = active
+    except DomainError as error:
+        with read_store() as store:
+            member = store.staff(staff_id)
+        assert member is not None
+        return _form(member, message=None, error=error.message), 422
+    return redirect(url_for("counters.staff_admin.staff_edit", staff_id=staff_id, saved=1))
+
+
+def _form(member: Staff, message: str | None, error: str | None) -> Any:
+    config = onestop().centre.config
+    code = page_language().code
+    bodies = [
+        (
+            body.names.get(code) or body.names["pt"],
+            [
+                (s.code, s.names.get(code) or s.names["pt"])
+                for s in config.services
+                if s.body == body.code
+            ],
+        )
+        for body in config.bodies
+    ]
+    return render_template(
+        "counters/staff_edit.html",
+        member=member,
+        bodies=bodies,
+        languages=config.languages,
+        message=message,
+        error=error,
+    )
