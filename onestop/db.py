@@ -44,9 +44,9 @@ class Database:
     def session(self, *, write: bool) -> Iterator[Session]:
         """A session in one transaction, committed on success and rolled back on error."""
         lock = self._write_lock if write and self._write_lock else nullcontext()
-        with lock, Session(self._writer if write else self.engine, expire_on_commit=False) as s:
-            with s.begin():
-                yield s
+        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+        with lock, session, session.begin():
+            yield session
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration; safe from several processes."""
