@@ -21,7 +21,7 @@ from onestop.db import Database
 from routing.config import load_config
 from tests.browser.kiosk_fixtures import audit
 from tests.factories.configs import ROOT, always_open
-from tests.factories.processes import Server, cli, server_env, start_server
+from tests.factories.processes import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,13 +32,10 @@ LIVE_MS = 10_000
 
 @dataclass
 class Centre:
-    """A running server, the database and config behind it, and a kiosk key."""
+    """A running server and a kiosk key."""
 
     server: Server
-    config: Path
-    database_url: str
     key: str
-    log_dir: Path
 
     @property
     def url(self) -> str:
@@ -51,12 +48,11 @@ class Centre:
         services: tuple[str, ...] = (),
         languages: tuple[str, ...] = ("pt", "en"),
     ) -> None:
-        database = Database(self.database_url)
+        database = Database(self.server.database_url)
+        config = load_config(self.server.config)
         try:
             with database.session(write=True) as session:
-                add_staff(
-                    session, load_config(self.config), username, PASSWORD, role, services, languages
-                )
+                add_staff(session, config, username, PASSWORD, role, services, languages)
         finally:
             database.dispose()
 
@@ -74,22 +70,15 @@ class Centre:
         return requests.get(f"{self.url}/api/tickets/{ticket['token']}", timeout=10).json()
 
     def restart(self) -> None:
-        """Stop the server and serve the same database from a new process (a new port)."""
+        """Stop the server and serve the same database from a new process on the same port."""
         self.server.stop()
-        self.server = start_server(server_env(self.config, self.database_url), self.log_dir)
+        self.server.start()
 
 
 @pytest.fixture
 def centre(tmp_path: Path) -> Iterator[Centre]:
-    config = always_open(tmp_path)
-    database_url = f"sqlite:///{tmp_path / 'onestop.db'}"
-    env = server_env(config, database_url)
-    running = Centre(start_server(env, tmp_path), config, database_url, "", tmp_path)
-    try:
-        running.key = cli(["device", "add", "kiosk-1", "--kind", "kiosk"], env).split()[-1]
-        yield running
-    finally:
-        running.server.stop()
+    with Server.on_sqlite(always_open(tmp_path)) as server:
+        yield Centre(server, server.add_kiosk("kiosk-1"))
 
 
 def shot(page: Page, name: str) -> None:
