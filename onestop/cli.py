@@ -206,7 +206,9 @@ def _config(ctx: click.Context) -> CentreConfig:
 @click.option("--visitors", default=750, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True, help="print API.md's JSON instead of a table")
 @click.pass_context
-def simulate_command(ctx: click.Context, days: int, seed: int, visitors: int, as_json: bool) -> None:
+def simulate_command(
+    ctx: click.Context, days: int, seed: int, visitors: int, as_json: bool
+) -> None:
     """Replay simulated days through the router, every policy on the same visitors."""
     from routing.simulator import simulate
 
@@ -242,10 +244,20 @@ def simulate_command(ctx: click.Context, days: int, seed: int, visitors: int, as
 
 
 @main.command("staffing")
-@click.option("--target", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="minutes within which visitors should be called")
-@click.option("--level", default=80.0, show_default=True, type=click.FloatRange(1, 99.9),
-              help="percent of visitors to call within the target")
+@click.option(
+    "--target",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="minutes within which visitors should be called",
+)
+@click.option(
+    "--level",
+    default=80.0,
+    show_default=True,
+    type=click.FloatRange(1, 99.9),
+    help="percent of visitors to call within the target",
+)
 @click.option("--visitors", default=750, show_default=True, type=click.IntRange(min=1))
 @click.pass_context
 def staffing_command(ctx: click.Context, target: float, level: float, visitors: int) -> None:

@@ -12,6 +12,7 @@ The simulator and the staffing plan both read their load from here.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 from collections.abc import Mapping
@@ -146,7 +147,9 @@ class DayModel:
     def mean_service_min(self, services: list[Service]) -> float:
         """The visitor mix's mean service time over `services`, mediation included."""
         weights = [self.popularity.get(s.code, 1.0) for s in services]
-        plain = sum(w * s.mean_service_min for w, s in zip(weights, services)) / sum(weights)
+        plain = sum(w * s.mean_service_min for w, s in zip(weights, services, strict=True)) / sum(
+            weights
+        )
         return plain * (1 + self.mediated_share * (self.mediated_slowdown - 1))
 
     def day(self, rng: random.Random) -> list[Visitor]:
@@ -192,6 +195,6 @@ def _time_at(start: dt.time, minute: float) -> dt.time:
 
 _MARKS = [(_minutes(t) - _minutes(INTENSITY[0][0]), v) for t, v in INTENSITY]
 #: consecutive marks, as ((minute, value), (minute, value)) after opening
-_SEGMENTS = list(zip(_MARKS, _MARKS[1:], strict=False))
+_SEGMENTS = list(itertools.pairwise(_MARKS))
 #: the integral of the relative intensity over the day, in minutes
 _AREA = sum((m1 - m0) * (v0 + v1) / 2 for (m0, v0), (m1, v1) in _SEGMENTS)

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from routing.config import CentreConfig
-from routing.router import Policy, Seat
-from routing.store.models import Ticket
+from routing.router import Policy, Q, Queued, Seat
 
 #: the target of a service the rules do not know (a ticket of a service since removed)
 DEFAULT_TARGET_MIN = 30.0
@@ -54,18 +53,18 @@ class Rules:
             mediator_only=frozenset(s.code for s in config.services if s.code not in plain),
         )
 
-    def is_priority(self, ticket: Ticket) -> bool:
+    def is_priority(self, ticket: Queued) -> bool:
         """Legal priority that counts here: claimed, and the ticket's service is not exempt."""
         return ticket.priority is not None and ticket.service in self.priority_target_min
 
-    def target_of(self, ticket: Ticket) -> float:
+    def target_of(self, ticket: Queued) -> float:
         """The target, in minutes, of the ticket's class on its service."""
         if self.is_priority(ticket):
             return self.priority_target_min[ticket.service]
         return self.target_min.get(ticket.service, DEFAULT_TARGET_MIN)
 
 
-def _arrival(ticket: Ticket) -> tuple[dt.datetime, int]:
+def _arrival(ticket: Queued) -> tuple[dt.datetime, int]:
     return ticket.issued_at, ticket.id or 0
 
 
@@ -78,11 +77,11 @@ class _Grouped:
         self.rules = rules
         self.mediator_aware = mediator_aware
 
-    def rank(self, tickets: Sequence[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
+    def rank(self, tickets: Sequence[Q], seat: Seat, now: dt.datetime) -> list[Q]:
         """`tickets` (all eligible at `seat`), best first."""
-        here: list[Ticket] = []
-        needs_seat: list[Ticket] = []
-        rest: list[Ticket] = []
+        here: list[Q] = []
+        needs_seat: list[Q] = []
+        rest: list[Q] = []
         counter_id = seat.counter.id
         mediator = self.mediator_aware and seat.is_mediator
         only = self.rules.mediator_only
@@ -93,13 +92,13 @@ class _Grouped:
                 needs_seat.append(ticket)
             else:
                 rest.append(ticket)
-        ranked: list[Ticket] = []
+        ranked: list[Q] = []
         for group in (here, needs_seat, rest):
             if group:
                 ranked += self.order(group, seat, now)
         return ranked
 
-    def order(self, tickets: list[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
+    def order(self, tickets: list[Q], seat: Seat, now: dt.datetime) -> list[Q]:
         raise NotImplementedError
 
 
@@ -108,7 +107,7 @@ class Fifo(_Grouped):
 
     name = "fifo"
 
-    def order(self, tickets: list[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
+    def order(self, tickets: list[Q], seat: Seat, now: dt.datetime) -> list[Q]:
         return sorted(tickets, key=_arrival)
 
 
@@ -117,7 +116,7 @@ class StrictPriority(_Grouped):
 
     name = "strict_priority"
 
-    def order(self, tickets: list[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
+    def order(self, tickets: list[Q], seat: Seat, now: dt.datetime) -> list[Q]:
         is_priority = self.rules.is_priority
         return sorted(tickets, key=lambda t: (not is_priority(t), *_arrival(t)))
 
@@ -125,17 +124,21 @@ class StrictPriority(_Grouped):
 class OwnServiceFirst(_Grouped):
     """The seat's primary service before its others, then arrival: what ticketing products do.
 
-    Legal priority comes first, as the law requires of them too.
+    Legal-priority visitors come first, in arrival order whatever their service, as the law
+    requires of those products too.
     """
 
     name = "own_service_first"
 
-    def order(self, tickets: list[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
+    def order(self, tickets: list[Q], seat: Seat, now: dt.datetime) -> list[Q]:
         is_priority = self.rules.is_priority
         primary = seat.primary
-        return sorted(
-            tickets, key=lambda t: (not is_priority(t), t.service != primary, *_arrival(t))
-        )
+
+        def key(ticket: Q) -> tuple[bool, bool, dt.datetime, int]:
+            regular = not is_priority(ticket)
+            return (regular, regular and ticket.service != primary, *_arrival(ticket))
+
+        return sorted(tickets, key=key)
 
 
 class Lwwt(_Grouped):
@@ -149,26 +152,27 @@ class Lwwt(_Grouped):
 
     name = "lwwt"
 
-    def order(self, tickets: list[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
-        rules = self.rules
-        regular_targets, priority_targets = rules.target_min, rules.priority_target_min
-        rows: list[tuple[float, dt.datetime, int, Ticket]] = []
-        priority: list[tuple[dt.datetime, int, float, Ticket]] = []
-        for ticket in tickets:
-            service, issued = ticket.service, ticket.issued_at
+    def order(self, tickets: list[Q], seat: Seat, now: dt.datetime) -> list[Q]:
+        regular_targets = self.rules.target_min
+        priority_targets = self.rules.priority_target_min
+        # (-score, arrival, id, index): plain tuples sort fastest; the index settles any tie
+        rows: list[tuple[float, dt.datetime, int, int]] = []
+        line: list[tuple[dt.datetime, int, float, int]] = []
+        for index, ticket in enumerate(tickets):
+            service, issued, ticket_id = ticket.service, ticket.issued_at, ticket.id or 0
             waited = (now - issued).total_seconds() / 60
             if ticket.priority is not None and service in priority_targets:
-                priority.append((issued, ticket.id or 0, waited / priority_targets[service], ticket))
+                line.append((issued, ticket_id, waited / priority_targets[service], index))
             else:
                 target = regular_targets.get(service, DEFAULT_TARGET_MIN)
-                rows.append((-waited / target, issued, ticket.id or 0, ticket))
-        priority.sort(key=lambda row: (row[0], row[1]))
+                rows.append((-waited / target, issued, ticket_id, index))
+        line.sort()
         line_score = -math.inf
-        for issued, ticket_id, score, ticket in reversed(priority):
+        for issued, ticket_id, score, index in reversed(line):
             line_score = max(line_score, score)
-            rows.append((-line_score, issued, ticket_id, ticket))
-        rows.sort(key=lambda row: (row[0], row[1], row[2]))
-        return [row[3] for row in rows]
+            rows.append((-line_score, issued, ticket_id, index))
+        rows.sort()
+        return [tickets[row[3]] for row in rows]
 
 
 POLICIES: dict[str, type[_Grouped]] = {

@@ -68,7 +68,9 @@ def simulated_staff(config: CentreConfig) -> dict[int, Staff]:
     spoken = [lang.code for lang in config.languages]
     for counter in config.counters:
         if counter.kind == "counter":
-            people[counter.id] = _person(config, counter, "agent", counter.services, AGENT_LANGUAGES)
+            people[counter.id] = _person(
+                config, counter, "agent", counter.services, AGENT_LANGUAGES
+            )
     zones = sorted({c.zone for c in config.counters if c.kind == "mediator"})
     for zone in zones:
         mediators = [c for c in config.counters if c.kind == "mediator" and c.zone == zone]
@@ -122,10 +124,12 @@ class Engine:
                 spans[counter.id] = (start, end)
         return spans
 
-    def run(self, visitors: Sequence[Visitor]) -> list[float | None]:
-        """Each visitor's wait in minutes from ticket to call (None: refused by the kiosk)."""
+    def run(self, store: MemoryStore, visitors: Sequence[Visitor]) -> list[float | None]:
+        """Each visitor's wait in minutes from ticket to call (None: refused by the kiosk).
+
+        `store` starts empty; the day's tickets and events stay in it for whoever asks.
+        """
         centre, clock, staff = self.centre, self.clock, self.staff
-        store = MemoryStore(centre.code)
         for person in staff.values():
             store.add(person)
         clock.advance_to(self.start)
@@ -238,7 +242,9 @@ class Tally:
     by_service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     daily_max: list[float] = field(default_factory=list)
 
-    def add_day(self, visitors: Sequence[Visitor], waits: Sequence[float | None], rules: Rules) -> None:
+    def add_day(
+        self, visitors: Sequence[Visitor], waits: Sequence[float | None], rules: Rules
+    ) -> None:
         day: list[float] = []
         for visitor, wait in zip(visitors, waits, strict=True):
             if wait is None:
@@ -326,7 +332,7 @@ class Simulation:
             accepted: list[Visitor] | None = None
             for (centre, clock), tally in zip(engines, tallies, strict=True):
                 engine = Engine(centre, clock, self.staff, start, close)
-                waits = engine.run(visitors)
+                waits = engine.run(MemoryStore(centre.code), visitors)
                 tally.add_day(visitors, waits, rules)
                 if accepted is None:
                     accepted = [v for v, w in zip(visitors, waits, strict=True) if w is not None]
@@ -338,8 +344,12 @@ class Simulation:
             assert accepted is not None
             pooled.add_day(accepted, pooled_waits(windows, accepted, close_min), rules)
         bound = pooled.summary()
-        aware = [t.summary() for t, v in zip(tallies, self.variants, strict=True) if v.mediator_aware]
-        blind = [t.summary() for t, v in zip(tallies, self.variants, strict=True) if not v.mediator_aware]
+        aware = [
+            t.summary() for t, v in zip(tallies, self.variants, strict=True) if v.mediator_aware
+        ]
+        blind = [
+            t.summary() for t, v in zip(tallies, self.variants, strict=True) if not v.mediator_aware
+        ]
         return {
             "days": days,
             "seed": seed,
@@ -348,7 +358,12 @@ class Simulation:
             "mediator_blind": blind,
             "pooled_bound": {
                 key: bound[key]
-                for key in ("mean_wait_min", "p95_wait_min", "max_wait_min", "mean_daily_max_wait_min")
+                for key in (
+                    "mean_wait_min",
+                    "p95_wait_min",
+                    "max_wait_min",
+                    "mean_daily_max_wait_min",
+                )
             },
             "note": "tickets still waiting at closing count with their wait until closing",
         }

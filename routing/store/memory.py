@@ -24,18 +24,26 @@ from routing.store.models import Base, Counter, Device, Event, Refusal, Staff, T
 
 @cache
 def _defaults(model: type[Base]) -> tuple[tuple[str, Any, bool], ...]:
-    """(attribute, default, is_callable) for every column of `model` with a Python default."""
-    return tuple(
-        (column.key, column.default.arg, column.default.is_callable)
-        for column in inspect(model).columns
-        if column.default is not None and (column.default.is_callable or column.default.is_scalar)
-    )
+    """(attribute, default, is_callable) for every column of `model`; None where it has none."""
+    columns = []
+    for column in inspect(model).columns:
+        default = column.default
+        if default is not None and (default.is_callable or default.is_scalar):
+            columns.append((column.key, default.arg, default.is_callable))
+        else:
+            columns.append((column.key, None, False))
+    return tuple(columns)
 
 
 def _fill_defaults(row: Base) -> None:
-    """Apply the defaults a flush would apply to attributes left unset."""
+    """Give every column left unset the value a flush and a reload would give it.
+
+    Besides applying the models' defaults, this sets the rest to None: an attribute that was
+    never set takes SQLAlchemy's slow path on every read, and routers read them a lot.
+    """
+    state = vars(row)
     for key, value, is_callable in _defaults(type(row)):
-        if getattr(row, key) is None:
+        if state.get(key) is None:
             setattr(row, key, value(None) if is_callable else value)
 
 
@@ -180,7 +188,11 @@ class MemoryStore:
 
     def device_by_key_hash(self, key_hash: str) -> Device | None:
         return next(
-            (d for d in self._devices.values() if d.key_hash == key_hash and d.centre == self.centre),
+            (
+                d
+                for d in self._devices.values()
+                if d.key_hash == key_hash and d.centre == self.centre
+            ),
             None,
         )
 
