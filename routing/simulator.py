@@ -321,7 +321,7 @@ class Simulation:
         """API.md's comparison: each policy's figures and the pooled bound, plus extras."""
         rules = Rules.of(self.config)
         calendar = Calendar(self.config.centre)
-        engines = [self._engine(variant) for variant in self.variants]
+        engines = [self.centre_for(variant) for variant in self.variants]
         tallies = [Tally(variant.label) for variant in self.variants]
         pooled = Tally("pooled_bound")
         for number, day in enumerate(open_days(calendar, FIRST_DAY, days)):
@@ -368,7 +368,8 @@ class Simulation:
             "note": "tickets still waiting at closing count with their wait until closing",
         }
 
-    def _engine(self, variant: Variant) -> tuple[Centre, VirtualClock]:
+    def centre_for(self, variant: Variant) -> tuple[Centre, VirtualClock]:
+        """A centre running `variant` on its own virtual clock."""
         clock = VirtualClock(dt.datetime(FIRST_DAY.year, 1, 1, tzinfo=dt.UTC))
         policy = make_policy(
             variant.policy, Rules.of(self.config), mediator_aware=variant.mediator_aware

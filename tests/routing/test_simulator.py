@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 
@@ -198,3 +199,32 @@ def test_a_simulation_can_run_one_variant() -> None:
     report = Simulation(config, model, [Variant("fifo", mediator_aware=False)]).run(1, seed=2)
     assert report["policies"] == []
     assert report["mediator_blind"][0]["name"] == "fifo (mediator-blind)"
+
+
+def test_the_day_model_draws_the_reference_mix() -> None:
+    config = load_config(REFERENCE_CONFIG)
+    model = DayModel(config)
+    days = [model.day(random.Random(f"model:{n}")) for n in range(40)]
+    crowd = [v for day in days for v in day]
+    assert 735 < len(crowd) / len(days) < 765  # Poisson: sd of the 40-day mean about 4.3
+    assert all(0 <= v.arrival_min < model.length_min for v in crowd)
+    assert all(a.arrival_min <= b.arrival_min for day in days for a, b in itertools.pairwise(day))
+    assert 0.14 < sum(v.priority is not None for v in crowd) / len(crowd) < 0.16
+    mediated = [v for v in crowd if v.mediated]
+    assert 0.09 < len(mediated) / len(crowd) < 0.11
+    assert {v.language for v in crowd if not v.mediated} == {"pt"}
+    assert "pt" not in {v.language for v in mediated}
+    first_hour = sum(v.arrival_min < 60 for v in crowd)
+    peak_hour = sum(120 <= v.arrival_min < 180 for v in crowd)
+    assert 1.6 < peak_hour / first_hour < 2.2  # mean intensities 1.475 and 0.775: 1.9
+    for v in crowd:
+        hours = config.service(v.service).hours
+        moment = (dt.datetime(2027, 1, 4, 8, 30) + dt.timedelta(minutes=v.arrival_min)).time()
+        assert hours is None or moment in hours, v
+    plain = [v.service_min / config.service(v.service).mean_service_min for v in crowd]
+    ratios = [r for r, v in zip(plain, crowd, strict=True) if not v.mediated]
+    mean = sum(ratios) / len(ratios)
+    cv = math.sqrt(sum((r - mean) ** 2 for r in ratios) / len(ratios)) / mean
+    assert 0.97 < mean < 1.03 and 0.65 < cv < 0.75
+    slow = [r for r, v in zip(plain, crowd, strict=True) if v.mediated]
+    assert 1.2 < sum(slow) / len(slow) < 1.4
