@@ -276,6 +276,8 @@ class Tally:
             "mediated_mean_wait_min": _round(_mean(self.mediated)),
             "mean_daily_max_wait_min": _round(_mean(self.daily_max)),
             "visitors": len(self.waits),
+            "priority_visitors": len(self.priority),
+            "mediated_visitors": len(self.mediated),
             "refused": self.refused,
             "service_mean_wait_min": {
                 code: _round(_mean(waits)) for code, waits in sorted(self.by_service.items())
