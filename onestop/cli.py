@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -25,7 +26,7 @@ from onestop.accounts import (
 from onestop.app import create_app
 from onestop.context import OneStop
 from onestop.settings import Settings
-from routing.config import ConfigError, load_config
+from routing.config import CentreConfig, ConfigError, load_config
 from routing.states import DomainError
 from routing.store.models import Staff
 
@@ -302,3 +303,100 @@ def check_config(ctx: click.Context, path: str | None) -> None:
 
 def _codes(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def _config(ctx: click.Context) -> CentreConfig:
+    path = _settings(ctx).config
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@main.command("simulate")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--visitors", default=750, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="print API.md's JSON instead of a table")
+@click.pass_context
+def simulate_command(
+    ctx: click.Context, days: int, seed: int, visitors: int, as_json: bool
+) -> None:
+    """Replay simulated days through the router, every policy on the same visitors."""
+    from routing.simulator import simulate
+
+    report = simulate(_config(ctx), days=days, seed=seed, visitors=visitors)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(
+        f"{days} simulated day(s), {visitors} visitors a day, seed {seed}; waits in minutes "
+        "(tickets still waiting at closing count until closing)"
+    )
+    header = ("policy", "mean", "p95", "max", "day max", "in target", "priority", "mediated")
+    click.echo("{:<32} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}".format(*header))
+    for row in report["policies"] + report["mediator_blind"]:
+        click.echo(
+            f"{row['name']:<32} {row['mean_wait_min']:>6.1f} {row['p95_wait_min']:>6.1f} "
+            f"{row['max_wait_min']:>6.1f} {row['mean_daily_max_wait_min']:>8.1f} "
+            f"{row['within_target_pct']:>8.1f}% {row['priority_mean_wait_min']:>8.1f} "
+            f"{row['mediated_mean_wait_min']:>8.1f}"
+        )
+    bound = report["pooled_bound"]
+    click.echo(
+        f"{'pooled bound (one FIFO queue)':<32} {bound['mean_wait_min']:>6.1f} "
+        f"{bound['p95_wait_min']:>6.1f} {bound['max_wait_min']:>6.1f} "
+        f"{bound['mean_daily_max_wait_min']:>8.1f}"
+    )
+    click.echo("\nmean wait per service:")
+    names = [row["name"] for row in report["policies"]]
+    click.echo(f"{'service':<28}" + "".join(f"{name:>19}" for name in names))
+    for code in report["policies"][0]["service_mean_wait_min"]:
+        means = [row["service_mean_wait_min"].get(code, 0.0) for row in report["policies"]]
+        click.echo(f"{code:<28}" + "".join(f"{mean:>19.1f}" for mean in means))
+
+
+@main.command("staffing")
+@click.option(
+    "--target",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="minutes within which visitors should be called",
+)
+@click.option(
+    "--level",
+    default=80.0,
+    show_default=True,
+    type=click.FloatRange(1, 99.9),
+    help="percent of visitors to call within the target",
+)
+@click.option("--visitors", default=750, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def staffing_command(ctx: click.Context, target: float, level: float, visitors: int) -> None:
+    """Counters needed per hour for the reference day model, beside those the config staffs."""
+    from routing.daymodel import DayModel
+    from routing.staffing import model_profile, staffing_plan
+
+    config = _config(ctx)
+    plan = staffing_plan(
+        config, model_profile(DayModel(config, visitors_per_day=visitors)), target, level / 100
+    )
+    click.echo(
+        f"{visitors} visitors a day; {level:g}% called within {target:g} min; Erlang C with "
+        "every counter serving every service (a lower bound for counters bound to services)"
+    )
+    click.echo(
+        "{:<13} {:>8} {:>8} {:>8} {:>7} {:>7} {:>8}".format(
+            "hour", "arrivals", "service", "Erlangs", "needed", "sqrt", "staffed"
+        )
+    )
+    for row in plan:
+        slot = row.slot
+        flag = "  short" if row.short else ""
+        click.echo(
+            f"{slot.start:%H:%M}-{slot.end:%H:%M}   {slot.arrivals:>8.1f} "
+            f"{slot.mean_service_min:>8.1f} {slot.load:>8.1f} {row.needed:>7d} "
+            f"{row.square_root:>7d} {row.staffed:>8.1f}{flag}"
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from routing.calendar import Calendar
 from routing.clock import Clock, SystemClock
 from routing.config import CentreConfig
-from routing.router import POLICIES, Policy
+from routing.policies import policy_for
+from routing.router import Policy
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,12 @@ class Centre:
     clock: Clock = field(default_factory=SystemClock)
     calendar: Calendar = field(init=False)
     policy: Policy = field(init=False)
+    #: a policy other than the one the config names (the simulator compares variants)
+    with_policy: InitVar[Policy | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, with_policy: Policy | None) -> None:
         object.__setattr__(self, "calendar", Calendar(self.config.centre))
-        object.__setattr__(self, "policy", POLICIES[self.config.router.policy])
+        object.__setattr__(self, "policy", with_policy or policy_for(self.config))
 
     @property
     def code(self) -> str:

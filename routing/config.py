@@ -28,7 +28,7 @@ from pydantic import (
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITY_CLASSES = ("disability", "elderly", "pregnant", "infant")
-POLICIES = ("fifo",)
+POLICIES = ("lwwt", "fifo", "strict_priority", "own_service_first")
 
 _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
@@ -103,7 +103,7 @@ class CentreInfo(_Model):
 
 
 class Router(_Model):
-    policy: Literal["fifo"] = "fifo"
+    policy: Literal["lwwt", "fifo", "strict_priority", "own_service_first"] = "lwwt"
     recalls_before_no_show: int = Field(2, ge=0, le=10)
 
 

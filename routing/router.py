@@ -1,8 +1,9 @@
-"""Which waiting ticket a free counter calls: eligibility, then a policy's order.
+"""Which waiting ticket a free counter calls: eligibility here, the orderings in `policies`.
 
 A policy is a pure function over a snapshot: the waiting tickets, the seat asking (counter
 and the person staffing it) and the moment. The same code runs in the app, the simulator
-and the tests.
+and the tests. Whether the counter is open, staffed and inside its hours is checked by
+`routing.tickets.call_next` before it asks; here only the seat and the ticket matter.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from routing.config import Counter
 from routing.store.models import Staff, Ticket
@@ -18,23 +19,117 @@ from routing.store.models import Staff, Ticket
 
 @dataclass(frozen=True)
 class Seat:
-    """A counter as the router sees it: what it may serve and who sits there."""
+    """A counter as the router sees it: what it may serve, in which languages, who sits there.
+
+    `ordered` lists the seat's services primary first: the staff member's skills in the
+    order given (primary, then backups), else the counter's own order.
+    """
 
     counter: Counter
     services: frozenset[str]
     languages: frozenset[str]
+    ordered: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, counter: Counter, staff: Staff) -> Seat:
         """The counter's services narrowed to the skills of its staff (none listed: all)."""
-        services = frozenset(counter.services)
+        offered = tuple(counter.services)
         if staff.services:
-            services &= frozenset(staff.services)
-        return cls(counter, services, frozenset(staff.languages))
+            ordered = tuple(dict.fromkeys(s for s in staff.services if s in offered))
+        else:
+            ordered = offered
+        return cls(counter, frozenset(ordered), frozenset(staff.languages), ordered)
+
+    @property
+    def is_mediator(self) -> bool:
+        """A mediator counter: scarce, so it serves its languages before anything else."""
+        return self.counter.kind == "mediator"
+
+    @property
+    def primary(self) -> str | None:
+        """The seat's own service (own-service-first policies serve it before the others)."""
+        return self.ordered[0] if self.ordered else None
 
 
-def eligible(ticket: Ticket, seat: Seat) -> bool:
-    """Whether `seat` may serve `ticket`: service, mediation language, counter transfers."""
+class Queued(Protocol):
+    """What the router reads of a waiting ticket: a `Ticket`, or its `Waiting` snapshot."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def priority(self) -> str | None: ...
+    @property
+    def mediator(self) -> bool: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def issued_at(self) -> dt.datetime: ...
+    @property
+    def target_counter_id(self) -> int | None: ...
+
+
+Q = TypeVar("Q", bound=Queued)
+
+
+class Waiting(NamedTuple):
+    """A waiting ticket's fields as one call of the router reads them: once, and cheaply."""
+
+    ticket: Ticket
+    id: int | None
+    service: str
+    priority: str | None
+    mediator: bool
+    language: str
+    issued_at: dt.datetime
+    target_counter_id: int | None
+
+
+def snapshot(tickets: Iterable[Ticket]) -> list[Waiting]:
+    """The router's view of `tickets`.
+
+    Values come from each row's loaded state when they are all there: SQLAlchemy's attribute
+    descriptors cost five times as much, and a counter may rank thousands of tickets per call.
+    A row never flushed or expired is read through the descriptors.
+    """
+    rows: list[Waiting] = []
+    make = tuple.__new__  # the named tuple's own constructor is Python code: 3x slower
+    for ticket in tickets:
+        state = vars(ticket)
+        try:
+            fields = (
+                ticket,
+                state["id"],
+                state["service"],
+                state["priority"],
+                state["mediator"],
+                state["language"],
+                state["issued_at"],
+                state["target_counter_id"],
+            )
+        except KeyError:
+            fields = (
+                ticket,
+                ticket.id,
+                ticket.service,
+                ticket.priority,
+                ticket.mediator,
+                ticket.language,
+                ticket.issued_at,
+                ticket.target_counter_id,
+            )
+        rows.append(make(Waiting, fields))
+    return rows
+
+
+def eligible(ticket: Queued, seat: Seat) -> bool:
+    """Whether `seat` may serve `ticket`.
+
+    A ticket transferred to one counter goes to that counter only (whatever its service);
+    otherwise the seat must serve its service, and a ticket that needs mediation in a language
+    needs a seat whose mediator or agent speaks it.
+    """
     if ticket.target_counter_id is not None:
         return ticket.target_counter_id == seat.counter.id
     if ticket.service not in seat.services:
@@ -43,27 +138,18 @@ def eligible(ticket: Ticket, seat: Seat) -> bool:
 
 
 class Policy(Protocol):
+    """An ordering of the tickets a seat may call; pure, so the simulator can compare them."""
+
     name: str
 
-    def rank(self, tickets: Sequence[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
-        """Eligible tickets, best first."""
+    def rank(self, tickets: Sequence[Q], seat: Seat, now: dt.datetime) -> list[Q]:
+        """`tickets` (all eligible at `seat`), best first."""
         ...
-
-
-class Fifo:
-    """Arrival order; a ticket transferred to this very counter comes first."""
-
-    name = "fifo"
-
-    def rank(self, tickets: Sequence[Ticket], seat: Seat, now: dt.datetime) -> list[Ticket]:
-        return sorted(tickets, key=lambda t: (t.target_counter_id is None, t.issued_at, t.id or 0))
-
-
-POLICIES: dict[str, Policy] = {policy.name: policy for policy in (Fifo(),)}
 
 
 def candidates(
     tickets: Iterable[Ticket], seat: Seat, policy: Policy, now: dt.datetime
 ) -> list[Ticket]:
     """The tickets `seat` may call, in the order `policy` prefers."""
-    return policy.rank([t for t in tickets if eligible(t, seat)], seat, now)
+    rows = [row for row in snapshot(tickets) if eligible(row, seat)]
+    return [row.ticket for row in policy.rank(rows, seat, now)]

@@ -1,0 +1,211 @@
+"""The store in memory: the same rows and answers as `SqlStore`, for the simulator and benchmarks.
+
+Rows are the model classes themselves, kept as transient SQLAlchemy objects (plain objects
+with ids assigned here and the models' Python-side defaults applied). The domain changes a
+ticket by setting its attributes and then appending exactly one event naming it; the store
+re-files the ticket in its indices on that event, so a counter's snapshot is read from an
+index of the waiting tickets per service instead of a scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter as Tally
+from collections.abc import Collection
+from functools import cache
+from typing import Any
+
+from sqlalchemy import inspect
+
+from routing.states import ACTIVE, CounterState, TicketState
+from routing.store.models import Base, Counter, Device, Event, Refusal, Staff, Ticket
+
+
+@cache
+def _defaults(model: type[Base]) -> tuple[tuple[str, Any, bool], ...]:
+    """(attribute, default, is_callable) for every column of `model`; None where it has none."""
+    columns = []
+    for column in inspect(model).columns:
+        default = column.default
+        if default is not None and (default.is_callable or default.is_scalar):
+            columns.append((column.key, default.arg, default.is_callable))
+        else:
+            columns.append((column.key, None, False))
+    return tuple(columns)
+
+
+def _fill_defaults(row: Base) -> None:
+    """Give every column left unset the value a flush and a reload would give it.
+
+    Besides applying the models' defaults, this sets the rest to None: an attribute that was
+    never set takes SQLAlchemy's slow path on every read, and routers read them a lot.
+    """
+    state = vars(row)
+    for key, value, is_callable in _defaults(type(row)):
+        if state.get(key) is None:
+            setattr(row, key, value(None) if is_callable else value)
+
+
+class MemoryStore:
+    """One centre's rows in memory; one instance lives as long as the caller wants."""
+
+    def __init__(self, centre: str) -> None:
+        self.centre = centre
+        #: every event appended, in order
+        self.events: list[Event] = []
+        self._ids: dict[type, itertools.count[int]] = {}
+        self._sequences: dict[tuple[str, dt.date], int] = {}
+        self._tickets: dict[int, Ticket] = {}
+        self._tokens: dict[str, Ticket] = {}
+        self._refusals: list[Refusal] = []
+        self._counters: dict[int, Counter] = {}
+        self._staff: dict[int, Staff] = {}
+        self._devices: dict[int, Device] = {}
+        # indices, refreshed by `_file` whenever a ticket is added or an event names it
+        self._waiting: dict[str, dict[int, Ticket]] = {}
+        self._active: dict[int, Ticket] = {}
+        self._held: dict[int, Ticket] = {}
+        self._filed: dict[int, tuple[str, dt.date, TicketState, int | None]] = {}
+        self._issued: Tally[tuple[str, dt.date]] = Tally()
+
+    def _new_id(self, row: Base) -> None:
+        if getattr(row, "id", None) is None:
+            counter = self._ids.setdefault(type(row), itertools.count(1))
+            row.id = next(counter)  # type: ignore[attr-defined]
+
+    def next_number(self, prefix: str, day: dt.date) -> int:
+        """Bump and return the day's sequence for `prefix`."""
+        value = self._sequences.get((prefix, day), 0) + 1
+        self._sequences[prefix, day] = value
+        return value
+
+    def issued_on(self, service: str, day: dt.date) -> int:
+        """How many tickets `service` has issued on a local day (for daily caps)."""
+        return self._issued[service, day]
+
+    def add(self, row: Ticket | Refusal | Staff | Device) -> None:
+        """Store a new row (staff and devices too: there is no session to add them through)."""
+        _fill_defaults(row)
+        self._new_id(row)
+        if isinstance(row, Ticket):
+            self._tickets[row.id] = row
+            self._tokens[row.token] = row
+            self._file(row)
+        elif isinstance(row, Refusal):
+            self._refusals.append(row)
+        elif isinstance(row, Staff):
+            self._staff[row.id] = row
+        else:
+            self._devices[row.id] = row
+
+    def append(self, event: Event) -> Event:
+        """Append one event to the log, and re-file the ticket it names."""
+        _fill_defaults(event)
+        self._new_id(event)
+        ticket = event.ticket
+        if ticket is not None:
+            event.ticket_id = ticket.id
+            self._file(ticket)
+        self.events.append(event)
+        return event
+
+    def _file(self, ticket: Ticket) -> None:
+        """Move `ticket` to the indices its present service, day, state and counter call for."""
+        key = (ticket.service, ticket.day, ticket.state, ticket.counter_id)
+        previous = self._filed.get(ticket.id)
+        if previous == key:
+            return
+        if previous is not None:
+            service, day, state, counter_id = previous
+            self._issued[service, day] -= 1
+            if state == TicketState.WAITING:
+                self._waiting[service].pop(ticket.id, None)
+            elif state in ACTIVE:
+                self._active.pop(ticket.id, None)
+                if counter_id is not None and self._held.get(counter_id) is ticket:
+                    del self._held[counter_id]
+        service, day, state, counter_id = key
+        self._issued[service, day] += 1
+        if state == TicketState.WAITING:
+            self._waiting.setdefault(service, {})[ticket.id] = ticket
+        elif state in ACTIVE:
+            self._active[ticket.id] = ticket
+            if counter_id is not None:
+                self._held[counter_id] = ticket
+        self._filed[ticket.id] = key
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        return self._tokens.get(token)
+
+    def counter(self, counter_id: int, *, lock: bool = False) -> Counter:
+        """The live row of a counter, created closed on first use (one process: no lock)."""
+        row = self._counters.get(counter_id)
+        if row is None:
+            row = Counter(centre=self.centre, id=counter_id, state=CounterState.CLOSED)
+            _fill_defaults(row)
+            self._counters[counter_id] = row
+        return row
+
+    def counters(self) -> list[Counter]:
+        return list(self._counters.values())
+
+    def held_by(self, counter_id: int) -> Ticket | None:
+        """The ticket a counter has called or is serving, if any."""
+        return self._held.get(counter_id)
+
+    def active_tickets(self) -> list[Ticket]:
+        """Every called or serving ticket of the centre."""
+        return list(self._active.values())
+
+    def waiting(self, services: Collection[str] | None = None) -> list[Ticket]:
+        """The waiting tickets, optionally of some services only: the router's snapshot."""
+        queues = self._waiting
+        if services is None:
+            return [t for queue in queues.values() for t in queue.values()]
+        return [t for s in services if s in queues for t in queues[s].values()]
+
+    def claim(self, ticket: Ticket) -> bool:
+        """Whether the ticket still waits (one process: nobody else can take it meanwhile)."""
+        return ticket.state == TicketState.WAITING
+
+    def staff(self, staff_id: int) -> Staff | None:
+        row = self._staff.get(staff_id)
+        return row if row is not None and row.centre == self.centre else None
+
+    def staff_by_username(self, username: str) -> Staff | None:
+        return next(
+            (s for s in self._staff.values() if s.username == username and s.centre == self.centre),
+            None,
+        )
+
+    def staff_names(self) -> dict[int, str]:
+        return {s.id: s.username for s in self._staff.values() if s.centre == self.centre}
+
+    def closed_counter(self, counter_id: int) -> Counter:
+        """A counter never opened yet, as a closed row that is not stored."""
+        return Counter(centre=self.centre, id=counter_id, state=CounterState.CLOSED)
+
+    def device_by_key_hash(self, key_hash: str) -> Device | None:
+        return next(
+            (
+                d
+                for d in self._devices.values()
+                if d.key_hash == key_hash and d.centre == self.centre
+            ),
+            None,
+        )
+
+    def ahead(self, ticket: Ticket) -> int:
+        """Waiting tickets of the same queue that arrived before `ticket`."""
+        mark = (ticket.issued_at, ticket.id)
+        queue = self._waiting.get(ticket.service, {})
+        return sum(1 for t in queue.values() if t.id != ticket.id and (t.issued_at, t.id) < mark)
+
+    def waiting_counts(self) -> dict[str, tuple[int, dt.datetime]]:
+        """Per service: how many wait, and the oldest arrival among them."""
+        return {
+            service: (len(queue), min(t.issued_at for t in queue.values()))
+            for service, queue in self._waiting.items()
+            if queue
+        }
