@@ -67,7 +67,8 @@ def test_the_snapshot_counts_what_this_counter_may_call(app: Flask) -> None:
         called = ana.post("/api/counters/3/next", json={}).get_json()
         snapshot = ana.get("/api/counters/3").get_json()
         assert snapshot["counter"]["state"] == "calling"
-        assert snapshot["ticket"]["number"] == called["number"] == tickets[0]["number"]
+        # Longest weighted wait: the elderly visitor's 6 min of a 10-min target beat 10 min of 30.
+        assert snapshot["ticket"]["number"] == called["number"] == tickets[1]["number"]
         assert _rows(snapshot)["residence-first"]["waiting"] == 2
 
 

@@ -137,7 +137,8 @@ def test_reference_data_edited_and_dumped(tmp_path: Path) -> None:
     path = write_config(tmp_path, data)
     assert [str(problem) for problem in problems(path)] == [
         f"{path}:{line_of(path, 'lottery')} (router.policy): "
-        "Input should be 'fifo' (got 'lottery')",
+        "Input should be 'lwwt', 'fifo', 'strict_priority' or 'own_service_first' "
+        "(got 'lottery')",
         f"{path}:{line_of(path, 'mean_service_min: -3')} (services[5].mean_service_min): "
         "Input should be greater than 0 (got -3)",
         f"{path}:{line_of(path, '- code: ground')} (zones[0].name): field required",
