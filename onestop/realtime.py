@@ -29,6 +29,11 @@ def counter_room(counter_id: int) -> str:
     return f"counter:{counter_id}"
 
 
+def queue_room(service: str) -> str:
+    """The phones of visitors waiting for `service`: told when their queue moves."""
+    return f"queue:{service}"
+
+
 def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
@@ -79,6 +84,8 @@ def _to_displays(centre: Centre, event: Event, ticket: Ticket) -> None:
         services = {ticket.service, event.data.get("from_service")}
         for zone in _zones_serving(centre, services) - {called_zone}:
             socketio.emit("queue", {"kind": event.kind}, to=display_room(zone))
+        for service in services - {None}:
+            socketio.emit("queue", {"kind": event.kind}, to=queue_room(service))
 
 
 def _zones_serving(centre: Centre, services: set[str | None]) -> set[str]:
@@ -96,6 +103,8 @@ def join(auth: Any, centre: Centre, staff_role: str | None) -> None:
         join_room(display_room(auth["display"]))
     elif "ticket" in auth and isinstance(auth["ticket"], str):
         join_room(ticket_room(auth["ticket"]))
+        if auth.get("service") in {service.code for service in centre.config.services}:
+            join_room(queue_room(auth["service"]))
     elif "counter" in auth and staff_role in ("agent", "mediator", "manager", "admin"):
         join_room(counter_room(int(auth["counter"])))
     elif "floor" in auth and staff_role in ("manager", "admin"):

@@ -12,10 +12,10 @@ from tests.factories.processes import Server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _issue(server: Server, key: str, language: str) -> dict:
+def _issue(server: Server, key: str, language: str, service: str = "residence-first") -> dict:
     answer = requests.post(
         f"{server.url}/api/tickets",
-        json={"service": "residence-first", "language": language},
+        json={"service": service, "language": language},
         headers={"Authorization": f"Bearer {key}"},
         timeout=10,
     )
@@ -64,6 +64,26 @@ def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
     expect(page.locator('[data-field="message"]')).to_have_text(
         "Ваше обслуговування завершено. Дякуємо.", timeout=10_000
     )
+
+
+def test_the_position_moves_up_live_when_someone_ahead_is_called(
+    browser: Browser, server: Server
+) -> None:
+    key = server.add_kiosk("kiosk-queue")
+    ahead = _issue(server, key, "en", service="tax-number")
+    mine = _issue(server, key, "en", service="tax-number")
+    page = phone_page(browser, server, mine["status_url"] + "?lang=en")
+    expect(page.locator('[data-field="position"]')).to_have_text("2")
+    expect(page.locator("#phone")).to_have_attribute("data-connected", "true")
+
+    server.add_staff("rui", services=("tax-number",))
+    agent = server.signed_in("rui")
+    assert agent.post(f"{server.url}/api/counters/10/open", json={}, timeout=10).ok
+    called = agent.post(f"{server.url}/api/counters/10/next", json={}, timeout=10).json()
+    assert called["number"] == ahead["number"]
+    # No event names this ticket: the queue's own room tells the phone to look again.
+    expect(page.locator('[data-field="position"]')).not_to_have_text("2", timeout=5_000)
+    assert page.locator("#phone").get_attribute("data-state") == "waiting"
 
 
 def test_an_unknown_ticket_is_a_not_found_page(browser: Browser, server: Server) -> None:

@@ -25,6 +25,7 @@
     if (called && (state !== "called" || (event && event.kind === "recalled"))) buzz();
     state = status.state;
     root.dataset.state = state;
+    root.dataset.service = status.service;
     field("number").textContent = status.number;
     field("service").textContent = names[status.service] || status.service;
     const call = field("call");
@@ -58,8 +59,9 @@
     }
   }
 
-  // The room is named in the connect payload, so every reconnect rejoins it.
-  const socket = io({ auth: { ticket: token } });
+  // The rooms are named in the connect payload, so every reconnect rejoins them: the ticket's
+  // own, and its service's queue, whose moves change this ticket's position.
+  const socket = io({ auth: { ticket: token, service: root.dataset.service } });
   socket.on("connect", () => {
     root.dataset.connected = "true";
     field("connection").hidden = true;
@@ -69,7 +71,16 @@
     root.dataset.connected = "false";
     field("connection").hidden = false;
   });
-  socket.on("ticket", (event) => refresh(event));
-  // Others being called moves this ticket up without an event of its own: look again now and then.
-  window.setInterval(() => refresh(), 20000);
+  socket.on("ticket", async (event) => {
+    await refresh(event);
+    if (event.kind === "transferred" && root.dataset.service !== socket.auth.service) {
+      socket.auth.service = root.dataset.service;
+      socket.disconnect().connect();
+    }
+  });
+  let pending = null;
+  socket.on("queue", () => {
+    // A busy queue moves often: one look a second is enough.
+    pending = pending || window.setTimeout(() => { pending = null; refresh(); }, 1000);
+  });
 })();
