@@ -3,6 +3,7 @@
 SQLite runs in WAL mode; a write transaction starts with `BEGIN IMMEDIATE` so two writers
 never deadlock upgrading a read lock, and writers inside one process queue on a lock instead
 of spinning on SQLite's busy handler. PostgreSQL runs at READ COMMITTED with row locks.
+A lookup of one row that needs no transaction (a kiosk's key) runs in autocommit instead.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -39,20 +40,34 @@ class Database:
             )
             self._write_lock = None
         self._writer = self.engine.execution_options(onestop_write=True)
+        # SQLite's driver is in autocommit already (see `_sqlite_engine`): it only skips BEGIN.
+        autocommit: dict[str, Any] = {"onestop_autocommit": True}
+        if not self.is_sqlite:
+            autocommit["isolation_level"] = "AUTOCOMMIT"
+        self._autocommit = self.engine.execution_options(**autocommit)
 
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Session]:
         """A session in one transaction, committed on success and rolled back on error."""
         lock = self._write_lock if write and self._write_lock else nullcontext()
-        with lock, Session(self._writer if write else self.engine, expire_on_commit=False) as s:
-            with s.begin():
-                yield s
+        bind = self._writer if write else self.engine
+        with lock, Session(bind, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection where each statement stands alone: for single-statement reads on the
+        hot path, which then pay for no BEGIN and no COMMIT."""
+        with self._autocommit.connect() as connection:
+            yield connection
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration; safe from several processes."""
         with self._writer.begin() as connection:
             if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config = AlembicConfig()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
@@ -83,7 +98,9 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        write = connection.get_execution_options().get("onestop_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("onestop_autocommit"):
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("onestop_write") else "BEGIN")
 
     return engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from routing.calendar import Calendar
@@ -18,6 +19,11 @@ class Centre:
     clock: Clock = field(default_factory=SystemClock)
     calendar: Calendar = field(init=False)
     policy: Policy = field(init=False)
+    #: per (service, local day), when each counter serving it stops for the day; kept by
+    #: `routing.estimates`, which reads it on every ticket issued
+    closings: dict[tuple[str, dt.date], tuple[dt.datetime, ...]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "calendar", Calendar(self.config.centre))

@@ -92,6 +92,9 @@ def issue(
         )
         return refused
     day = centre.calendar.local_day(now)
+    # Counted before the sequence row is locked, so that lock is held for less time; no
+    # earlier ticket can be missed, and the new ticket is the last of its queue.
+    ahead = store.waiting_since(chosen.code, now)
     sequence = store.next_number(chosen.prefix, day)
     ticket = Ticket(
         centre=centre.code,
@@ -107,12 +110,10 @@ def issue(
         queued_at=now,
         recalls=0,
         transfers=0,
+        estimated_wait_min=estimates.estimate_wait_min(centre, chosen, ahead, now),
         device_id=device_id,
     )
-    store.add(ticket)
-    ticket.estimated_wait_min = estimates.estimate_wait_min(
-        centre, chosen, store.ahead(ticket), now
-    )
+    store.insert(ticket)
     return _log(store, centre, "issued", ticket, data={"number": ticket.number})
 
 
