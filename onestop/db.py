@@ -2,12 +2,15 @@
 
 SQLite runs in WAL mode; a write transaction starts with `BEGIN IMMEDIATE` so two writers
 never deadlock upgrading a read lock, and writers inside one process queue on a lock instead
-of spinning on SQLite's busy handler. PostgreSQL runs at READ COMMITTED with row locks.
-A lookup of one row that needs no transaction (a kiosk's key) runs in autocommit instead.
+of spinning on SQLite's busy handler. A serving process moves SQLite's WAL checkpoints (which
+copy pages back and fsync) off the writers' path into a background thread, so no ticket waits
+behind one. PostgreSQL runs at READ COMMITTED with row locks. A lookup of one row that needs
+no transaction (a kiosk's key) runs in autocommit instead.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -24,6 +27,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: an arbitrary key for PostgreSQL's advisory lock around migrations
 MIGRATION_LOCK = 0x0E57_0001
 
+log = logging.getLogger(__name__)
+
 
 class Database:
     """One database: a pool of connections and transactions handed out as sessions."""
@@ -31,9 +36,12 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 16) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._checkpointer: threading.Thread | None = None
+        self._disposed = threading.Event()
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, pool_size)
             self._write_lock: threading.Lock | None = threading.Lock()
+            event.listen(self.engine, "connect", self._on_sqlite_connect)
         else:
             self.engine = create_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -61,6 +69,36 @@ class Database:
         with self._autocommit.connect() as connection:
             yield connection
 
+    def checkpoint_in_background(self, every_s: float = 1.0) -> None:
+        """SQLite: from now on, this process's connections leave WAL checkpoints to a daemon
+        thread that runs one every `every_s` seconds until `dispose`; a no-op on PostgreSQL.
+
+        Call it in the serving process itself (after any fork). A passive checkpoint waits for
+        no reader or writer, so the writers never pay for it.
+        """
+        if not self.is_sqlite or self._checkpointer is not None:
+            return
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_until_disposed,
+            args=(every_s,),
+            name="sqlite-checkpoint",
+            daemon=True,
+        )
+        self.engine.dispose()
+        self._checkpointer.start()
+
+    def _checkpoint_until_disposed(self, every_s: float) -> None:
+        while not self._disposed.wait(every_s):
+            try:
+                with self.autocommit() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:
+                log.exception("WAL checkpoint failed; retrying in %.1f s", every_s)
+
+    def _on_sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        if self._checkpointer is not None:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration; safe from several processes."""
         with self._writer.begin() as connection:
@@ -74,6 +112,13 @@ class Database:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        """Close every pooled connection and stop the checkpoint thread, if any: connections
+        opened afterwards checkpoint by themselves again."""
+        if self._checkpointer is not None:
+            self._disposed.set()
+            self._checkpointer.join()
+            self._checkpointer = None
+            self._disposed.clear()
         self.engine.dispose()
 
 

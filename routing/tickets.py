@@ -114,7 +114,10 @@ def issue(
         device_id=device_id,
     )
     store.insert(ticket)
-    return _log(store, centre, "issued", ticket, data={"number": ticket.number})
+    _log(store, centre, "issued", ticket, data={"number": ticket.number})
+    # The kiosk shows the ticket's position at once: the count just made still holds.
+    store.counted_ahead(ticket, ahead)
+    return ticket
 
 
 def position(store: SqlStore, ticket: Ticket) -> int | None:

@@ -95,6 +95,8 @@ class SqlStore:
         self._postgres = session.get_bind().dialect.name == "postgresql"
         #: events appended in this transaction, for the shell to publish after commit
         self.events: list[Event] = []
+        #: ticket id -> (tickets ahead, events appended when counted); see `counted_ahead`
+        self._ahead: dict[int, tuple[int, int]] = {}
 
     def next_number(self, prefix: str, day: dt.date) -> int:
         """Bump and return the day's sequence for `prefix`: one atomic upsert, row-locked."""
@@ -204,6 +206,9 @@ class SqlStore:
 
     def ahead(self, ticket: Ticket) -> int:
         """Waiting tickets of the same queue that arrived before `ticket`."""
+        counted = self._ahead.get(ticket.id) if ticket.id is not None else None
+        if counted is not None and counted[1] == len(self.events):
+            return counted[0]
         params = {
             "centre": self.centre,
             "service": ticket.service,
@@ -211,6 +216,12 @@ class SqlStore:
             "issued_at": ticket.issued_at,
         }
         return self._core(AHEAD, params, flush=True).scalar_one()
+
+    def counted_ahead(self, ticket: Ticket, ahead: int) -> None:
+        """Remember that `ahead` tickets wait before `ticket`, so that asking again in this
+        transaction costs no query. Every change to a ticket appends an event, so the count
+        holds only until the next event is appended."""
+        self._ahead[ticket.id] = (ahead, len(self.events))
 
     def waiting_since(self, service: str, moment: dt.datetime) -> int:
         """Waiting tickets of `service` that arrived at or before `moment`: the queue ahead
