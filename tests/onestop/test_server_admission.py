@@ -56,19 +56,29 @@ def until(condition: Callable[[], bool]) -> None:
         time.sleep(0.005)
 
 
-def test_at_most_the_limit_inside_and_the_rest_in_arrival_order() -> None:
+def test_at_most_the_limit_inside_at_once() -> None:
     gate = Gate()
     admission = Admission(gate, limit=2)
-    threads = [request(admission, "/a"), request(admission, "/b")]
-    until(lambda: len(gate.entered) == 2)
-    for n, path in enumerate(("/c", "/d", "/e"), start=1):
+    threads = [request(admission, f"/{n}") for n in range(6)]
+    until(lambda: len(gate.entered) == 2 and admission.queued == 4)
+    gate.open.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert (len(gate.entered), gate.most_inside, admission.queued) == (6, 2, 0)
+
+
+def test_the_waiting_go_in_in_order_of_arrival() -> None:
+    gate = Gate()
+    admission = Admission(gate, limit=1)
+    threads = [request(admission, "/a")]
+    until(lambda: gate.entered == ["/a"])
+    for n, path in enumerate(("/b", "/c", "/d", "/e"), start=1):
         threads.append(request(admission, path))
         until(lambda n=n: admission.queued == n)
     gate.open.set()
     for thread in threads:
         thread.join(timeout=10)
-    assert gate.entered[2:] == ["/c", "/d", "/e"]
-    assert gate.most_inside == 2 and admission.queued == 0
+    assert gate.entered == ["/a", "/b", "/c", "/d", "/e"]
 
 
 def test_socketio_requests_do_not_wait_for_a_turn() -> None:
