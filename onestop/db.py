@@ -27,6 +27,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: an arbitrary key for PostgreSQL's advisory lock around migrations
 MIGRATION_LOCK = 0x0E57_0001
 
+#: the SQLite writer's page cache (the default is 2 MiB): the queue counts read many pages
+WRITER_CACHE_KIB = 64 * 1024
+
 log = logging.getLogger(__name__)
 
 
@@ -39,15 +42,23 @@ class Database:
         self._checkpointer: threading.Thread | None = None
         self._disposed = threading.Event()
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url, pool_size)
+            self.engine = _sqlite_engine(url, pool_size, pool_size)
+            # Writers take turns on the lock anyway: one connection serves them all, and its
+            # page cache stays warm, where a connection that another one wrote after would
+            # have to drop its cache and read every page again.
+            writer = _sqlite_engine(url, 1, 0)
+            event.listen(writer, "connect", _large_cache)
+            self._engines = (self.engine, writer)
             self._write_lock: threading.Lock | None = threading.Lock()
-            event.listen(self.engine, "connect", self._on_sqlite_connect)
+            for engine in self._engines:
+                event.listen(engine, "connect", self._on_sqlite_connect)
         else:
-            self.engine = create_engine(
+            self.engine = writer = create_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+            self._engines = (self.engine,)
             self._write_lock = None
-        self._writer = self.engine.execution_options(onestop_write=True)
+        self._writer = writer.execution_options(onestop_write=True)
         # SQLite's driver is in autocommit already (see `_sqlite_engine`): it only skips BEGIN.
         autocommit: dict[str, Any] = {"onestop_autocommit": True}
         if not self.is_sqlite:
@@ -84,16 +95,29 @@ class Database:
             name="sqlite-checkpoint",
             daemon=True,
         )
-        self.engine.dispose()
+        self._dispose_engines()
         self._checkpointer.start()
 
     def _checkpoint_until_disposed(self, every_s: float) -> None:
         while not self._disposed.wait(every_s):
             try:
-                with self.autocommit() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                self._checkpoint()
             except Exception:
                 log.exception("WAL checkpoint failed; retrying in %.1f s", every_s)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database file, and let the next writer start it afresh.
+
+        The bulk is copied beside the writers. Writers keep appending meanwhile, so the WAL is
+        never wholly copied and would grow without end: the few frames written during the copy
+        follow with the writers held back for that moment, and the next writer then starts the
+        WAL from its beginning again.
+        """
+        assert self._write_lock is not None
+        with self.autocommit() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            with self._write_lock:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _on_sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if self._checkpointer is not None:
@@ -119,14 +143,22 @@ class Database:
             self._checkpointer.join()
             self._checkpointer = None
             self._disposed.clear()
-        self.engine.dispose()
+        self._dispose_engines()
+
+    def _dispose_engines(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
 
 
-def _sqlite_engine(url: str, pool_size: int) -> Engine:
+def _large_cache(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+
+
+def _sqlite_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
 

@@ -9,6 +9,7 @@ instead of about 90 ms, for the same tickets a second (SQLite: no change either 
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -85,6 +86,11 @@ def serve(app: Flask, host: str, port: int, threads: int, admitted: int = ADMITT
     database = app.extensions["onestop"].db
     # Connections opened while the app was built must not cross gunicorn's fork.
     database.dispose()
+    # What was built so far (config, mappers, compiled statements) lives as long as the
+    # process: kept out of the collector's sight, a full collection takes about 1 ms instead
+    # of about 80 ms that every request in flight would wait through.
+    gc.collect()
+    gc.freeze()
     _Gunicorn(
         Admission(app, admitted),
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from onestop.accounts import add_device
 from onestop.auth import hash_key
-from onestop.db import Database
+from onestop.db import WRITER_CACHE_KIB, Database
 from routing.config import load_config
 from routing.store.models import Secret
 from routing.store.sql import device_by_key_hash
@@ -62,6 +63,17 @@ def test_transactions_still_roll_back_after_an_autocommit_read(db: Database) -> 
     assert secrets_named(db, "done") == 1
 
 
+def secrets_named_like(url: str, pattern: str) -> int:
+    db = Database(url)
+    try:
+        with db.session(write=False) as session:
+            return session.execute(
+                select(func.count()).select_from(Secret).where(Secret.name.like(pattern))
+            ).scalar_one()
+    finally:
+        db.dispose()
+
+
 def _rows_in_main_file(path: Path) -> int:
     """Rows of `secrets` in the database file itself, ignoring what is still in the WAL."""
     connection = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
@@ -91,3 +103,49 @@ def test_sqlite_checkpoints_in_the_background_and_stops_on_dispose(sqlite_url: s
     with db.autocommit() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
     db.dispose()
+
+
+def test_sqlite_wal_starts_afresh_while_writers_keep_writing(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    db.upgrade()
+    db.checkpoint_in_background(every_s=0.01)
+    transactions = 800
+
+    def write(worker: int) -> None:
+        for n in range(transactions // 4):
+            with db.session(write=True) as session:
+                session.add(Secret(name=f"w{worker}-{n}", value="x" * 100))
+
+    try:
+        writers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join(timeout=60)
+        with db.autocommit() as connection:
+            _busy, frames, _copied = connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).one()
+    finally:
+        db.dispose()
+    # Every transaction appends at least one frame: fewer frames means the WAL started over.
+    assert secrets_named_like(sqlite_url, "w%") == transactions
+    assert frames < transactions
+
+
+def test_sqlite_writers_share_one_connection_with_a_large_cache(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    db.upgrade()
+    try:
+        seen = set()
+        for _ in range(3):
+            with db.session(write=True) as session:
+                connection = session.connection()
+                seen.add(id(connection.connection.dbapi_connection))
+                cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        with db.session(write=False) as session:
+            reader_cache = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+    finally:
+        db.dispose()
+    assert len(seen) == 1
+    assert cache == -WRITER_CACHE_KIB and reader_cache != cache
