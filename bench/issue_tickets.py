@@ -140,7 +140,13 @@ def bench_backend(backend: str, seconds: int, workdir: Path) -> Iterator[Run]:
         env = environment(config, url)
         key = add_kiosk(env)
         with server(env) as (base, pid):
-            log.info("%s: server pid %d at %s; warming up", backend, pid, base)
+            log.info(
+                "%s: server at %s, pid %d (worker: pgrep -P %d); warming up",
+                backend,
+                base,
+                pid,
+                pid,
+            )
             wrk(base, key, services, 4, WARM_UP_SECONDS)
             for kiosks in KIOSKS:
                 log.info("%s: %d kiosk(s) for %d s", backend, kiosks, seconds)
