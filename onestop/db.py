@@ -84,8 +84,8 @@ class Database:
         """SQLite: from now on, this process's connections leave WAL checkpoints to a daemon
         thread that runs one every `every_s` seconds until `dispose`; a no-op on PostgreSQL.
 
-        Call it in the serving process itself (after any fork). A passive checkpoint waits for
-        no reader or writer, so the writers never pay for it.
+        Call it in the serving process itself (after any fork). Writers then wait only for
+        the last few frames of each checkpoint (see `_checkpoint`), not for the whole copy.
         """
         if not self.is_sqlite or self._checkpointer is not None:
             return

@@ -3,8 +3,8 @@
 Threads are many, because every live Socket.IO connection holds one. Only a few requests run
 the app's own code at once, though (`ADMITTED`): Python runs one thread at a time, so more
 would only take turns at the interpreter lock, each finishing later, while the rest wait their
-turn in order. Measured with bench/issue_tickets.py at 16 kiosks on PostgreSQL: p99 about 60 ms
-instead of about 90 ms, for the same tickets a second (SQLite: no change either way).
+turn in order. Measured with bench/issue_tickets.py at 16 kiosks on PostgreSQL: p99 60-70 ms
+instead of 85-140 ms, for the same tickets a second (SQLite: no change either way).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def serve(app: Flask, host: str, port: int, threads: int, admitted: int = ADMITTED) -> None:
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Serve until stopped: one worker process, `threads` threads, WebSockets included."""
     database = app.extensions["onestop"].db
     # Connections opened while the app was built must not cross gunicorn's fork.
@@ -92,7 +92,7 @@ def serve(app: Flask, host: str, port: int, threads: int, admitted: int = ADMITT
     gc.collect()
     gc.freeze()
     _Gunicorn(
-        Admission(app, admitted),
+        Admission(app, ADMITTED),
         {
             "bind": f"{host}:{port}",
             "workers": 1,

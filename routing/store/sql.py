@@ -5,8 +5,8 @@ locks and adds. On PostgreSQL a counter's call claims its ticket with
 `FOR UPDATE SKIP LOCKED`, so concurrent counters never wait on, or take, the same row.
 On SQLite the whole write transaction runs under `BEGIN IMMEDIATE`, which already serialises.
 
-Issuing is the hot path (hundreds of kiosks' tickets a second at peak), so its statements are
-Core statements built once, with bound parameters, rather than ORM queries built per call.
+Issuing is the hot path (every visitor, every kiosk; bench/issue_tickets.py measures it), so its
+statements are Core statements built once, with bound parameters, not ORM queries per call.
 """
 
 from __future__ import annotations
