@@ -12,10 +12,11 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Blueprint, g, jsonify, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from onestop.context import read_store
+from onestop.context import onestop, read_store
 from onestop.http import Body, json_body
 from routing.states import DomainError
 from routing.store.models import Device, Staff
+from routing.store.sql import device_by_key_hash
 
 ROLES = ("agent", "mediator", "manager", "admin")
 #: what each role may do besides its own: an admin may do anything a manager may
@@ -89,8 +90,9 @@ def current_device(authorization: str | None) -> Device:
     if scheme.lower() != "bearer" or not key:
         raise DomainError("unauthorized", "a kiosk key is required")
     digest = hash_key(key.strip())
-    with read_store() as store:
-        device = store.device_by_key_hash(digest)
+    state = onestop()
+    with state.db.autocommit() as connection:
+        device = device_by_key_hash(connection, state.centre.code, digest)
     if device is None or not hmac.compare_digest(device.key_hash, digest):
         raise DomainError("unauthorized", "unknown kiosk key")
     return device

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import InitVar, dataclass, field
 
 from routing.calendar import Calendar
@@ -21,6 +22,11 @@ class Centre:
     policy: Policy = field(init=False)
     #: a policy other than the one the config names (the simulator compares variants)
     with_policy: InitVar[Policy | None] = None
+    #: per (service, local day), when each counter serving it stops for the day; kept by
+    #: `routing.estimates`, which reads it on every ticket issued
+    closings: dict[tuple[str, dt.date], tuple[dt.datetime, ...]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self, with_policy: Policy | None) -> None:
         object.__setattr__(self, "calendar", Calendar(self.config.centre))

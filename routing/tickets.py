@@ -92,6 +92,9 @@ def issue(
         )
         return refused
     day = centre.calendar.local_day(now)
+    # Counted before the sequence row is locked, so that lock is held for less time; no
+    # earlier ticket can be missed, and the new ticket is the last of its queue.
+    ahead = store.waiting_since(chosen.code, now)
     sequence = store.next_number(chosen.prefix, day)
     # Stamp the arrival only now that the number is drawn under the sequence's lock, so
     # that concurrent kiosks' arrival order (the queue's order) is their number order.
@@ -110,13 +113,14 @@ def issue(
         queued_at=now,
         recalls=0,
         transfers=0,
+        estimated_wait_min=estimates.estimate_wait_min(centre, chosen, ahead, now),
         device_id=device_id,
     )
-    store.add(ticket)
-    ticket.estimated_wait_min = estimates.estimate_wait_min(
-        centre, chosen, store.ahead(ticket), now
-    )
-    return _log(store, centre, "issued", ticket, data={"number": ticket.number})
+    store.insert(ticket)
+    _log(store, centre, "issued", ticket, data={"number": ticket.number})
+    # The kiosk shows the ticket's position at once: the count just made still holds.
+    store.counted_ahead(ticket, ahead)
+    return ticket
 
 
 def position(store: SqlStore, ticket: Ticket) -> int | None:

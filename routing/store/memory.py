@@ -202,6 +202,17 @@ class MemoryStore:
         queue = self._waiting.get(ticket.service, {})
         return sum(1 for t in queue.values() if t.id != ticket.id and (t.issued_at, t.id) < mark)
 
+    def insert(self, ticket: Ticket) -> None:
+        """Store a ticket just issued."""
+        self.add(ticket)
+
+    def waiting_since(self, service: str, moment: dt.datetime) -> int:
+        """Waiting tickets of `service` that arrived at or before `moment`."""
+        return sum(1 for t in self._waiting.get(service, {}).values() if t.issued_at <= moment)
+
+    def counted_ahead(self, ticket: Ticket, ahead: int) -> None:
+        """Counting here costs no query, so there is nothing worth remembering."""
+
     def waiting_counts(self) -> dict[str, tuple[int, dt.datetime]]:
         """Per service: how many wait, and the oldest arrival among them."""
         return {

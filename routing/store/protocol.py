@@ -78,3 +78,15 @@ class TicketStore(Protocol):
     def waiting_counts(self) -> dict[str, tuple[int, dt.datetime]]:
         """Per service: how many wait, and the oldest arrival among them."""
         ...
+
+    def insert(self, ticket: Ticket) -> None:
+        """Store a ticket just issued."""
+        ...
+
+    def waiting_since(self, service: str, moment: dt.datetime) -> int:
+        """Waiting tickets of `service` that arrived at or before `moment`."""
+        ...
+
+    def counted_ahead(self, ticket: Ticket, ahead: int) -> None:
+        """A hint: `ahead` tickets wait before `ticket` (a store may answer `ahead` from it)."""
+        ...

@@ -4,17 +4,22 @@ The caller owns the session and its transaction (see `onestop.db`); the store on
 locks and adds. On PostgreSQL a counter's call claims its ticket with
 `FOR UPDATE SKIP LOCKED`, so concurrent counters never wait on, or take, the same row.
 On SQLite the whole write transaction runs under `BEGIN IMMEDIATE`, which already serialises.
+
+Issuing is the hot path (every visitor, every kiosk; bench/issue_tickets.py measures it), so its
+statements are Core statements built once, with bound parameters, not ORM queries per call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Executable, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Result, RowMapping
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from routing.states import ACTIVE, CounterState, TicketState
 from routing.store.models import (
@@ -28,6 +33,59 @@ from routing.store.models import (
     Ticket,
 )
 
+TICKETS = Ticket.__table__
+EVENTS = Event.__table__
+SEQUENCES = Sequence.__table__
+
+
+def _next_number(dialect_insert: Any) -> Executable:
+    return (
+        dialect_insert(SEQUENCES)
+        .values(
+            centre=bindparam("centre"), prefix=bindparam("prefix"), day=bindparam("day"), value=1
+        )
+        .on_conflict_do_update(
+            index_elements=["centre", "prefix", "day"], set_={"value": SEQUENCES.c.value + 1}
+        )
+        .returning(SEQUENCES.c.value)
+    )
+
+
+NEXT_NUMBER = {"postgresql": _next_number(pg_insert), "sqlite": _next_number(sqlite_insert)}
+ISSUED_ON = select(func.count()).where(
+    TICKETS.c.centre == bindparam("centre"),
+    TICKETS.c.day == bindparam("day"),
+    TICKETS.c.service == bindparam("service"),
+)
+_WAITING_IN_SERVICE = (
+    TICKETS.c.centre == bindparam("centre"),
+    TICKETS.c.state == TicketState.WAITING,
+    TICKETS.c.service == bindparam("service"),
+)
+AHEAD = select(func.count()).where(
+    *_WAITING_IN_SERVICE,
+    TICKETS.c.id != bindparam("id"),
+    (TICKETS.c.issued_at < bindparam("issued_at"))
+    | ((TICKETS.c.issued_at == bindparam("issued_at")) & (TICKETS.c.id < bindparam("id"))),
+)
+WAITING_SINCE = select(func.count()).where(
+    *_WAITING_IN_SERVICE, TICKETS.c.issued_at <= bindparam("issued_at")
+)
+INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
+INSERT_EVENT = insert(EVENTS).returning(*EVENTS.c)
+DEVICES = Device.__table__
+DEVICE_BY_KEY_HASH = select(DEVICES).where(
+    DEVICES.c.centre == bindparam("centre"), DEVICES.c.key_hash == bindparam("key_hash")
+)
+
+
+def device_by_key_hash(connection: Connection, centre: str, key_hash: str) -> Device | None:
+    """The device whose key hashes to `key_hash`, read in one statement on any connection
+    (kiosks ask on every ticket); it is not attached to any session."""
+    params = {"centre": centre, "key_hash": key_hash}
+    row = connection.execute(DEVICE_BY_KEY_HASH, params).one_or_none()
+    return None if row is None else Device(**row._mapping)
+
 
 class SqlStore:
     """Reads and writes of one centre inside the caller's transaction."""
@@ -38,34 +96,48 @@ class SqlStore:
         self._postgres = session.get_bind().dialect.name == "postgresql"
         #: events appended in this transaction, for the shell to publish after commit
         self.events: list[Event] = []
+        #: ticket id -> (tickets ahead, events appended when counted); see `counted_ahead`
+        self._ahead: dict[int, tuple[int, int]] = {}
 
     def next_number(self, prefix: str, day: dt.date) -> int:
         """Bump and return the day's sequence for `prefix`: one atomic upsert, row-locked."""
-        insert = pg_insert if self._postgres else sqlite_insert
-        statement = (
-            insert(Sequence)
-            .values(centre=self.centre, prefix=prefix, day=day, value=1)
-            .on_conflict_do_update(
-                index_elements=["centre", "prefix", "day"], set_={"value": Sequence.value + 1}
-            )
-            .returning(Sequence.value)
-        )
-        return self.session.execute(statement).scalar_one()
+        statement = NEXT_NUMBER["postgresql" if self._postgres else "sqlite"]
+        params = {"centre": self.centre, "prefix": prefix, "day": day}
+        return self._core(statement, params).scalar_one()
 
     def issued_on(self, service: str, day: dt.date) -> int:
         """How many tickets `service` has issued on a local day (for daily caps)."""
-        statement = select(func.count()).where(
-            Ticket.centre == self.centre, Ticket.day == day, Ticket.service == service
-        )
-        return self.session.execute(statement).scalar_one()
+        params = {"centre": self.centre, "day": day, "service": service}
+        return self._core(ISSUED_ON, params).scalar_one()
 
     def add(self, row: Ticket | Refusal) -> None:
         self.session.add(row)
         self.session.flush()
 
+    def insert(self, ticket: Ticket) -> None:
+        """Insert a new ticket in one statement; it stays in the session as if just loaded."""
+        values = {c.key: ticket.__dict__[c.key] for c in TICKETS.c if c.key in ticket.__dict__}
+        row = self._core(INSERT_TICKET, values).one()._mapping
+        _fill(ticket, TICKETS.c, values, row)
+        make_transient_to_detached(ticket)
+        self.session.add(ticket)
+
     def append(self, event: Event) -> Event:
-        """Append one event to the log; published once the transaction commits."""
-        self.session.add(event)
+        """Append one event to the log; published once the transaction commits.
+
+        The row is written at once, in one statement; the event object itself stays out of
+        the session (it is read only by the live feed).
+        """
+        ticket = event.ticket
+        if ticket is not None and ticket.id is None:
+            # A ticket not written yet goes first, as the ORM's cascade would have done.
+            self.session.add(ticket)
+            self.session.flush()
+        values = {c.key: event.__dict__[c.key] for c in EVENTS.c if c.key in event.__dict__}
+        if ticket is not None:
+            values["ticket_id"] = event.ticket_id = ticket.id
+        row = self._core(INSERT_EVENT, values).one()._mapping
+        _fill(event, EVENTS.c, values, row)
         self.events.append(event)
         return event
 
@@ -131,20 +203,32 @@ class SqlStore:
         return row if row is not None and row.centre == self.centre else None
 
     def device_by_key_hash(self, key_hash: str) -> Device | None:
-        statement = select(Device).where(Device.centre == self.centre, Device.key_hash == key_hash)
-        return self.session.execute(statement).scalar_one_or_none()
+        return device_by_key_hash(self.session.connection(), self.centre, key_hash)
 
     def ahead(self, ticket: Ticket) -> int:
         """Waiting tickets of the same queue that arrived before `ticket`."""
-        statement = select(func.count()).where(
-            Ticket.centre == self.centre,
-            Ticket.state == TicketState.WAITING,
-            Ticket.service == ticket.service,
-            Ticket.id != ticket.id,
-            (Ticket.issued_at < ticket.issued_at)
-            | ((Ticket.issued_at == ticket.issued_at) & (Ticket.id < ticket.id)),
-        )
-        return self.session.execute(statement).scalar_one()
+        counted = self._ahead.get(ticket.id) if ticket.id is not None else None
+        if counted is not None and counted[1] == len(self.events):
+            return counted[0]
+        params = {
+            "centre": self.centre,
+            "service": ticket.service,
+            "id": ticket.id,
+            "issued_at": ticket.issued_at,
+        }
+        return self._core(AHEAD, params, flush=True).scalar_one()
+
+    def counted_ahead(self, ticket: Ticket, ahead: int) -> None:
+        """Remember that `ahead` tickets wait before `ticket`, so that asking again in this
+        transaction costs no query. Every change to a ticket appends an event, so the count
+        holds only until the next event is appended."""
+        self._ahead[ticket.id] = (ahead, len(self.events))
+
+    def waiting_since(self, service: str, moment: dt.datetime) -> int:
+        """Waiting tickets of `service` that arrived at or before `moment`: the queue ahead
+        of a ticket about to be issued at `moment`."""
+        params = {"centre": self.centre, "service": service, "issued_at": moment}
+        return self._core(WAITING_SINCE, params, flush=True).scalar_one()
 
     def waiting_counts(self) -> dict[str, tuple[int, dt.datetime]]:
         """Per service: how many wait, and the oldest arrival among them."""
@@ -194,3 +278,25 @@ class SqlStore:
             MediationRequest.state == "accepted",
         )
         return self.session.execute(statement).scalars().first()
+
+    def _core(
+        self, statement: Executable, params: dict[str, Any], *, flush: bool = False
+    ) -> Result[Any]:
+        """Run a Core statement in this transaction; `flush` first when it reads rows that
+        pending ORM changes may have touched."""
+        if flush:
+            self.session.flush()
+        return self.session.connection().execute(statement, params)
+
+
+def _fill(
+    row_object: Ticket | Event,
+    columns: Iterable[Column[Any]],
+    given: dict[str, Any],
+    written: RowMapping,
+) -> None:
+    """Set on a just-inserted object what the database made (its id, column defaults), as the
+    ORM does after a flush; what was given stays exactly as given."""
+    for column in columns:
+        if column.key not in given:
+            setattr(row_object, column.key, written[column])

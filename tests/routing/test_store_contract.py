@@ -133,6 +133,9 @@ def test_issued_tickets_are_found_counted_and_queued_in_arrival_order(
     assert {t.id for t in store.waiting()} == {first.id, second.id, tax.id}
     assert {t.id for t in store.waiting(["residence-first"])} == {first.id, second.id}
     assert store.waiting(["nationality"]) == []
+    assert store.waiting_since("residence-first", first.issued_at) == 1
+    assert store.waiting_since("residence-first", second.issued_at) == 2
+    assert store.waiting_since("tax-number", second.issued_at) == 0
     assert store.waiting_counts() == {
         "residence-first": (2, first.issued_at),
         "tax-number": (1, tax.issued_at),
@@ -214,7 +217,12 @@ def test_staff_and_devices_are_found(backend: Backend) -> None:
     assert store.staff_by_username("ana") is ana
     assert store.staff_by_username("bea") is None
     assert store.staff_names() == {ana.id: "ana"}
-    assert store.device_by_key_hash("f" * 64) is device
+    found = store.device_by_key_hash("f" * 64)
+    assert found is not None and (found.id, found.name, found.kind) == (
+        device.id,
+        "kiosk-1",
+        "kiosk",
+    )
     assert store.device_by_key_hash("0" * 64) is None
 
 
