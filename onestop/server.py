@@ -18,6 +18,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from onestop import housekeeping
+
 #: requests running the app's code at once; Socket.IO's long-lived requests are not counted
 ADMITTED = 8
 SOCKETIO_PATH = "/socket.io"
@@ -91,6 +93,12 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     # of about 80 ms that every request in flight would wait through.
     gc.collect()
     gc.freeze()
+
+    def in_worker(_worker: Any) -> None:
+        # Threads do not cross a fork: start them in the worker that serves.
+        database.checkpoint_in_background()
+        housekeeping.start(app)
+
     _Gunicorn(
         Admission(app, ADMITTED),
         {
@@ -104,7 +112,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
             "accesslog": None,
             "preload_app": True,
             "control_socket_disable": True,
-            # SQLite: checkpoints in a thread of the worker itself, off the writers' path.
-            "post_worker_init": lambda _worker: database.checkpoint_in_background(),
+            # SQLite checkpoints off the writers' path; closing the day on time.
+            "post_worker_init": in_worker,
         },
     ).run()
