@@ -60,6 +60,20 @@ def close(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Cou
     return _set(store, centre, counter, CounterState.CLOSED, staff, "closed")
 
 
+def held_counter(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Counter:
+    """The counter's live row, locked, provided `staff` holds it.
+
+    Raises `DomainError` `not_found`, `counter_closed` or `forbidden`.
+    """
+    counter_config(centre, counter_id)
+    counter = store.counter(counter_id, lock=True)
+    if counter.state == CounterState.CLOSED:
+        raise DomainError("counter_closed", "the counter is closed")
+    if counter.staff_id != staff.id:
+        raise DomainError("forbidden", "another person holds this counter")
+    return counter
+
+
 def _held(
     store: SqlStore,
     centre: Centre,
@@ -67,12 +81,7 @@ def _held(
     staff: Staff,
     expected: CounterState | None,
 ) -> Counter:
-    counter_config(centre, counter_id)
-    counter = store.counter(counter_id, lock=True)
-    if counter.state == CounterState.CLOSED:
-        raise DomainError("counter_closed", "the counter is closed")
-    if counter.staff_id != staff.id:
-        raise DomainError("forbidden", "another person holds this counter")
+    counter = held_counter(store, centre, counter_id, staff)
     if expected is not None and counter.state != expected:
         raise DomainError("invalid_state", f"the counter is {counter.state}, not {expected}")
     if store.held_by(counter_id) is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from routing.centre import Centre
+from routing.counters import held_counter
 from routing.states import CounterState, DomainError
 from routing.store.models import Event, MediationRequest, Staff
 from routing.store.sql import SqlStore
@@ -47,13 +48,7 @@ def request_mediator(
     """
     if language not in centre.config.language_codes:
         raise DomainError("invalid", f"unknown language {language!r}")
-    if counter_id not in {c.id for c in centre.config.counters}:
-        raise DomainError("not_found", f"no counter {counter_id}")
-    counter = store.counter(counter_id, lock=True)
-    if counter.state == CounterState.CLOSED:
-        raise DomainError("counter_closed", "the counter is closed")
-    if counter.staff_id != staff.id:
-        raise DomainError("forbidden", "another person holds this counter")
+    held_counter(store, centre, counter_id, staff)
     if any(r.counter_id == counter_id for r in store.mediation_requests((WAITING, ACCEPTED))):
         raise DomainError("already_requested", "this counter is already waiting for a mediator")
     held = store.held_by(counter_id)

@@ -15,6 +15,7 @@ from typing import Any
 from routing import estimates
 from routing.centre import Centre
 from routing.config import Service
+from routing.counters import held_counter
 from routing.router import Seat, candidates
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Event, Refusal, Staff, Ticket
@@ -136,7 +137,7 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     Raises `DomainError` `counter_closed`, `forbidden` or `counter_busy`.
     """
     now = centre.clock.now()
-    counter = _held_counter(store, centre, counter_id, staff)
+    counter = held_counter(store, centre, counter_id, staff)
     config = centre.config.counter(counter_id)
     if counter.state != CounterState.OPEN or not centre.calendar.is_open(now, config.hours):
         raise DomainError("counter_closed", "the counter is not open now")
@@ -246,20 +247,8 @@ def cancel(store: SqlStore, centre: Centre, ticket: Ticket, reason: str) -> Tick
     return _log(store, centre, "cancelled", ticket, data={"reason": reason})
 
 
-def _held_counter(store: SqlStore, centre: Centre, counter_id: int, staff: Staff):
-    """The counter's live row, locked, provided `staff` holds it."""
-    if counter_id not in {c.id for c in centre.config.counters}:
-        raise DomainError("not_found", f"no counter {counter_id}")
-    counter = store.counter(counter_id, lock=True)
-    if counter.state == CounterState.CLOSED:
-        raise DomainError("counter_closed", "the counter is closed")
-    if counter.staff_id != staff.id:
-        raise DomainError("forbidden", "another person holds this counter")
-    return counter
-
-
 def _current(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ticket:
-    _held_counter(store, centre, counter_id, staff)
+    held_counter(store, centre, counter_id, staff)
     ticket = store.held_by(counter_id)
     if ticket is None:
         raise DomainError("no_ticket", "this counter has no called ticket")
