@@ -16,7 +16,7 @@ import kiosk.api
 import kiosk.devices
 import kiosk.views
 from onestop import auth, errors, i18n, openapi, pages, realtime
-from onestop.context import OneStop, onestop
+from onestop.context import OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
 from onestop.settings import Settings
@@ -84,7 +84,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _connect(auth_payload: Any = None) -> None:
     staff = auth.current_staff()
-    realtime.join(auth_payload, onestop().centre, staff.role if staff else None)
+
+    def holds(counter_id: int) -> bool:
+        with read_store() as store:
+            return staff is not None and store.counter_holder(counter_id) == staff.id
+
+    realtime.join(auth_payload, onestop().centre, staff.role if staff else None, holds)
 
 
 def _stored_secret(db: Database) -> str:

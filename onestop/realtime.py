@@ -7,6 +7,7 @@ what is true. Room names are built here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_socketio import ConnectionRefusedError, join_room
@@ -92,7 +93,7 @@ def _zones_serving(centre: Centre, services: set[str | None]) -> set[str]:
     return {c.zone for c in centre.config.counters if services.intersection(c.services)}
 
 
-def join(auth: Any, centre: Centre, staff_role: str | None) -> None:
+def join(auth: Any, centre: Centre, staff_role: str | None, holds: Callable[[int], bool]) -> None:
     """Put a new connection in the room its connect payload names; refuse what it may not see."""
     if not isinstance(auth, dict):
         raise ConnectionRefusedError("name a room: display, ticket, counter or floor")
@@ -105,9 +106,16 @@ def join(auth: Any, centre: Centre, staff_role: str | None) -> None:
         join_room(ticket_room(auth["ticket"]))
         if auth.get("service") in {service.code for service in centre.config.services}:
             join_room(queue_room(auth["service"]))
-    elif "counter" in auth and staff_role in ("agent", "mediator", "manager", "admin"):
+    elif "counter" in auth and _may_watch(auth["counter"], staff_role, holds):
         join_room(counter_room(int(auth["counter"])))
     elif "floor" in auth and staff_role in ("manager", "admin"):
         join_room(MANAGERS)
     else:
         raise ConnectionRefusedError("not allowed")
+
+
+def _may_watch(counter: Any, staff_role: str | None, holds: Callable[[int], bool]) -> bool:
+    """A counter's room is for the person who holds it, and for managers."""
+    if staff_role is None or not isinstance(counter, int | str) or not str(counter).isdigit():
+        return False
+    return staff_role in ("manager", "admin") or holds(int(counter))

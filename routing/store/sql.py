@@ -157,6 +157,13 @@ class SqlStore:
             self.session.flush()
         return row
 
+    def counter_holder(self, counter_id: int) -> int | None:
+        """Who holds a counter now, without creating or locking its row."""
+        statement = select(Counter.staff_id).where(
+            Counter.centre == self.centre, Counter.id == counter_id
+        )
+        return self.session.execute(statement).scalar_one_or_none()
+
     def counters(self) -> list[Counter]:
         statement = select(Counter).where(Counter.centre == self.centre)
         return list(self.session.execute(statement).scalars())

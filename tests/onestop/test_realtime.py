@@ -49,3 +49,19 @@ def test_rooms_that_need_a_role_refuse_strangers(app: Flask) -> None:
     manager = signed_in(app, "boss")
     floor = socketio.test_client(app, flask_test_client=manager, auth={"floor": True})
     assert floor.is_connected()
+
+
+def test_a_counter_room_is_for_its_holder_and_managers(app: Flask) -> None:
+    add_person(app, "ana", services=("residence-first",))
+    add_person(app, "eva", services=("residence-first",))
+    add_person(app, "boss", role="manager")
+    ana, eva, boss = signed_in(app, "ana"), signed_in(app, "eva"), signed_in(app, "boss")
+    ana.post("/api/counters/3/open", json={})
+
+    def watches(client, counter) -> bool:
+        return socketio.test_client(
+            app, flask_test_client=client, auth={"counter": counter}
+        ).is_connected()
+
+    assert watches(ana, 3) and watches(boss, 3)
+    assert not watches(eva, 3) and not watches(ana, 4) and not watches(ana, "3; drop")
