@@ -38,8 +38,8 @@ def services() -> Any:
         counts = store.waiting_counts()
         rows = []
         for service in centre.config.services:
-            refused = refusal_reason(store, centre, service, now)
             waiting = counts.get(service.code, (0, None))[0]
+            refused = refusal_reason(store, centre, service, now, waiting)
             rows.append(
                 {
                     "code": service.code,

@@ -60,7 +60,11 @@ def flow(lang: str) -> Any:
     config = centre.config
     now = centre.clock.now()
     with read_store() as store:
-        refused = {s.code: refusal_reason(store, centre, s, now) for s in config.services}
+        counts = store.waiting_counts()
+        refused = {
+            s.code: refusal_reason(store, centre, s, now, counts.get(s.code, (0,))[0])
+            for s in config.services
+        }
     bodies = []
     for body in config.bodies:
         services = [s for s in config.services if s.body == body.code]

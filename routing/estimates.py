@@ -47,6 +47,16 @@ def _plan_closings(centre: Centre, service: Service, day: dt.date) -> tuple[dt.d
     return tuple(sorted(ends))
 
 
+def last_call(centre: Centre, service: Service, now: dt.datetime) -> dt.datetime | None:
+    """The last moment today a ticket of `service` can be called: the earlier of the service's
+    closing and the closing of the last counter planned to serve it; None when none does."""
+    ends = _closings(centre, service, centre.calendar.local_day(now))
+    closing = centre.calendar.closing(now, service.hours)
+    if not ends or closing is None:
+        return None
+    return min(ends[-1], closing)
+
+
 def estimate_wait_min(centre: Centre, service: Service, ahead: int, now: dt.datetime) -> float:
     """Minutes until a ticket with `ahead` tickets before it is called."""
     counters = max(1, serving_counters(centre, service, now))

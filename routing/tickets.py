@@ -40,9 +40,13 @@ def service_of(centre: Centre, code: str) -> Service:
 
 
 def refusal_reason(
-    store: SqlStore, centre: Centre, service: Service, now: dt.datetime
+    store: SqlStore, centre: Centre, service: Service, now: dt.datetime, ahead: int = 0
 ) -> Refused | None:
-    """Why the kiosk must refuse `service` now, or None when it may issue."""
+    """Why the kiosk must refuse `service` now, or None when it may issue.
+
+    `ahead` is how many already wait for it: when their estimated wait runs past the service's
+    last call today, a new visitor would not be served (`cutoff`).
+    """
     calendar = centre.calendar
     if not calendar.is_open(now):
         return Refused("closed", "the centre is closed", calendar.next_opening(now))
@@ -56,6 +60,11 @@ def refusal_reason(
     if service.daily_cap is not None and store.issued_on(service.code, day) >= service.daily_cap:
         reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
         return Refused("daily_cap", "today's tickets for this service are gone", reopen)
+    last_call = estimates.last_call(centre, service, now)
+    wait = dt.timedelta(minutes=estimates.estimate_wait_min(centre, service, ahead, now))
+    if last_call is not None and now + wait >= last_call:
+        reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
+        return Refused("cutoff", "the wait would run past closing time today", reopen)
     return None
 
 
@@ -79,7 +88,10 @@ def issue(
         raise DomainError("invalid", f"unknown language {language!r}")
     if priority is not None and priority not in Priority.__members__.values():
         raise DomainError("invalid", f"unknown priority {priority!r}")
-    refused = refusal_reason(store, centre, chosen, now)
+    # Counted before the sequence row is locked, so that lock is held for less time; no
+    # earlier ticket can be missed, and the new ticket is the last of its queue.
+    ahead = store.waiting_since(chosen.code, now)
+    refused = refusal_reason(store, centre, chosen, now, ahead)
     if refused is not None:
         store.add(
             Refusal(
@@ -93,9 +105,6 @@ def issue(
         )
         return refused
     day = centre.calendar.local_day(now)
-    # Counted before the sequence row is locked, so that lock is held for less time; no
-    # earlier ticket can be missed, and the new ticket is the last of its queue.
-    ahead = store.waiting_since(chosen.code, now)
     sequence = store.next_number(chosen.prefix, day)
     # Stamp the arrival only now that the number is drawn under the sequence's lock, so
     # that concurrent kiosks' arrival order (the queue's order) is their number order.

@@ -1,0 +1,43 @@
+"""The kiosk stops issuing a service once its queue would not be served before closing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from onestop.db import Database
+from routing import estimates
+from routing.centre import Centre
+from routing.config import load_config
+from routing.store.models import Refusal
+from routing.store.sql import SqlStore
+from routing.tickets import Refused, issue
+from tests.factories.configs import REFERENCE_CONFIG
+
+
+def test_cutoff_when_the_wait_would_run_past_the_last_call(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    db.upgrade()
+    centre = Centre(load_config(REFERENCE_CONFIG))
+    service = centre.config.service("job-seeker-registration")
+    with freeze_time("2026-11-25 18:30:00"), db.session(write=True) as session:
+        store = SqlStore(session, "lisboa")
+        now = centre.clock.now()
+        last_call = estimates.last_call(centre, service, now)
+        counters = estimates.serving_counters(centre, service, now)
+        assert last_call is not None and counters >= 1
+        issued = []
+        for _ in range(200):
+            result = issue(store, centre, service=service.code, language="pt")
+            if isinstance(result, Refused):
+                break
+            issued.append(result)
+        assert result.reason == "cutoff"
+        assert result.retry_at == dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC)
+        per_ticket = dt.timedelta(minutes=service.mean_service_min / counters)
+        # The last one issued was still expected before the last call; one more would not be.
+        assert now + (len(issued) - 1) * per_ticket < last_call <= now + len(issued) * per_ticket
+        reasons = session.execute(select(Refusal.reason, Refusal.service)).all()
+        assert reasons == [("cutoff", "job-seeker-registration")]
