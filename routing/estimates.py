@@ -49,12 +49,17 @@ def _plan_closings(centre: Centre, service: Service, day: dt.date) -> tuple[dt.d
 
 def last_call(centre: Centre, service: Service, now: dt.datetime) -> dt.datetime | None:
     """The last moment today a ticket of `service` can be called: the earlier of the service's
-    closing and the closing of the last counter planned to serve it; None when none does."""
+    closing and the closing of the last counter planned to serve it.
+
+    None when no counter serves it today, or when the centre never closes (open until
+    midnight and again from midnight: the next day carries on where this one stops).
+    """
     ends = _closings(centre, service, centre.calendar.local_day(now))
     closing = centre.calendar.closing(now, service.hours)
     if not ends or closing is None:
         return None
-    return min(ends[-1], closing)
+    end = min(ends[-1], closing)
+    return None if centre.calendar.is_open(end, service.hours) else end
 
 
 def estimate_wait_min(centre: Centre, service: Service, ahead: int, now: dt.datetime) -> float:

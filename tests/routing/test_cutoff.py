@@ -14,7 +14,7 @@ from routing.config import load_config
 from routing.store.models import Refusal
 from routing.store.sql import SqlStore
 from routing.tickets import Refused, issue
-from tests.factories.configs import REFERENCE_CONFIG
+from tests.factories.configs import REFERENCE_CONFIG, always_open
 
 
 def test_cutoff_when_the_wait_would_run_past_the_last_call(sqlite_url: str) -> None:
@@ -41,3 +41,14 @@ def test_cutoff_when_the_wait_would_run_past_the_last_call(sqlite_url: str) -> N
         assert now + (len(issued) - 1) * per_ticket < last_call <= now + len(issued) * per_ticket
         reasons = session.execute(select(Refusal.reason, Refusal.service)).all()
         assert reasons == [("cutoff", "job-seeker-registration")]
+
+
+def test_a_centre_open_around_the_clock_has_no_last_call(tmp_path) -> None:
+    centre = Centre(load_config(always_open(tmp_path)))
+    service = centre.config.service("job-seeker-registration")
+    with freeze_time("2026-11-25 23:50:00"):
+        assert estimates.last_call(centre, service, centre.clock.now()) is None
+    reference = Centre(load_config(REFERENCE_CONFIG))
+    with freeze_time("2026-11-25 19:50:00"):
+        last = estimates.last_call(reference, service, reference.clock.now())
+        assert last == dt.datetime(2026, 11, 25, 20, 0, tzinfo=dt.UTC)
