@@ -73,6 +73,16 @@ class Calendar:
         end = min(hours.end, span.end) if span else hours.end
         return self.at(day, end)
 
+    def last_closing(self, moment: dt.datetime) -> dt.datetime | None:
+        """The latest closing of the doors at or before `moment`; None if none in 400 days."""
+        day = self.local_day(moment)
+        for offset in range(400):
+            current = day - dt.timedelta(days=offset)
+            hours = self.hours_on(current)
+            if hours is not None and (closing := self.at(current, hours.end)) <= moment:
+                return closing
+        return None
+
     def next_opening(self, moment: dt.datetime, span: Span | None = None) -> dt.datetime:
         """The first moment at or after `moment` when the centre (and `span`) is open."""
         day = self.local_day(moment)

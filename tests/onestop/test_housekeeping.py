@@ -1,26 +1,34 @@
-"""The serving process closes the day by itself."""
+"""The serving process closes the day by itself, once per closing of the doors."""
 
 from __future__ import annotations
 
 from flask import Flask
 from freezegun import freeze_time
 
-from onestop.housekeeping import run_once
+from onestop.housekeeping import DayCloser
 from tests.factories.people import add_kiosk
 
 
-def test_a_round_after_closing_cancels_the_queue(app: Flask) -> None:
-    key = add_kiosk(app)
-    kiosk = app.test_client()
-    issued = kiosk.post(
-        "/api/tickets",
-        json={"service": "tax-number", "language": "pt"},
-        headers={"Authorization": f"Bearer {key}"},
-    ).get_json()
-    assert run_once(app) == (0, 0)
-    with freeze_time("2026-11-25 20:00:30"):
-        assert run_once(app) == (1, 0)
-    assert (
-        kiosk.get(issued["status_url"].replace("/t/", "/api/tickets/")).get_json()["state"]
-        == "cancelled"
+def _issue(app: Flask, key: str) -> dict:
+    return (
+        app.test_client()
+        .post(
+            "/api/tickets",
+            json={"service": "tax-number", "language": "pt"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        .get_json()
     )
+
+
+def test_the_day_closes_once_after_each_closing(app: Flask) -> None:
+    key = add_kiosk(app)
+    closer = DayCloser(app)
+    assert closer.tick() == (0, 0)  # on start: yesterday's leftovers, none here
+    issued = _issue(app, key)
+    assert closer.tick() is None  # the doors have not closed since: no table touched
+    with freeze_time("2026-11-25 20:00:30"):
+        assert closer.tick() == (1, 0)
+        assert closer.tick() is None
+    status = app.test_client().get(f"/api/tickets/{issued['token']}").get_json()
+    assert status["state"] == "cancelled"
