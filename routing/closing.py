@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from routing.centre import Centre
+from routing.counters import close_for_the_day
 from routing.states import CounterState
-from routing.store.models import Event
 from routing.store.sql import SqlStore
 from routing.tickets import cancel
 
@@ -43,19 +43,6 @@ def close_day(store: SqlStore, centre: Centre) -> tuple[int, int]:
             continue
         if store.held_by(counter.id) is not None:
             continue
-        store.append(
-            Event(
-                centre=centre.code,
-                kind="closed",
-                at=now,
-                ticket=None,
-                counter_id=counter.id,
-                staff_id=counter.staff_id,
-                data={"reason": "closing"},
-            )
-        )
-        counter.state = CounterState.CLOSED
-        counter.staff_id = counter.pause_reason = None
-        counter.since = now
+        close_for_the_day(store, centre, counter)
         closed += 1
     return cancelled, closed

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
+from routing.events import record
 from routing.states import CounterState, DomainError
-from routing.store.models import Counter, Event, Staff
+from routing.store.models import Counter, Staff
 from routing.store.sql import SqlStore
 
 #: roles that may sit at each kind of counter
@@ -97,21 +98,37 @@ def _set(
     staff: Staff,
     kind: str,
 ) -> Counter:
-    now = centre.clock.now()
-    counter.state = state
-    counter.since = now
+    data = {"reason": counter.pause_reason} if state == CounterState.PAUSED else {}
+    _move(store, centre, counter, state, staff.id, kind, data)
     if state != CounterState.CLOSED:
         counter.staff_id = staff.id
-    data = {"reason": counter.pause_reason} if state == CounterState.PAUSED else {}
-    store.append(
-        Event(
-            centre=centre.code,
-            kind=kind,
-            at=now,
-            ticket=None,
-            counter_id=counter.id,
-            staff_id=staff.id,
-            data=data,
-        )
-    )
     return counter
+
+
+def close_for_the_day(store: SqlStore, centre: Centre, counter: Counter) -> Counter:
+    """The doors have closed: let the counter go, whoever held it."""
+    _move(
+        store,
+        centre,
+        counter,
+        CounterState.CLOSED,
+        counter.staff_id,
+        "closed",
+        {"reason": "closing"},
+    )
+    counter.staff_id = counter.pause_reason = None
+    return counter
+
+
+def _move(
+    store: SqlStore,
+    centre: Centre,
+    counter: Counter,
+    state: CounterState,
+    staff_id: int | None,
+    kind: str,
+    data: dict[str, str | None],
+) -> None:
+    counter.state = state
+    counter.since = centre.clock.now()
+    record(store, centre, kind, counter_id=counter.id, staff_id=staff_id, data=data)

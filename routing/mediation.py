@@ -11,8 +11,9 @@ from typing import Any
 
 from routing.centre import Centre
 from routing.counters import held_counter
+from routing.events import record
 from routing.states import CounterState, DomainError
-from routing.store.models import Event, MediationRequest, Staff
+from routing.store.models import MediationRequest, Staff
 from routing.store.sql import SqlStore
 
 WAITING, ACCEPTED, DONE, CANCELLED = "waiting", "accepted", "done", "cancelled"
@@ -138,16 +139,13 @@ def _log(
         "mediator_counter": request.mediator_counter_id,
         **extra,
     }
-    store.append(
-        Event(
-            centre=centre.code,
-            kind=kind,
-            at=centre.clock.now(),
-            ticket=None,
-            ticket_id=request.ticket_id,
-            counter_id=request.counter_id,
-            staff_id=staff.id,
-            data=data,
-        )
+    record(
+        store,
+        centre,
+        kind,
+        ticket_id=request.ticket_id,
+        counter_id=request.counter_id,
+        staff_id=staff.id,
+        data=data,
     )
     return request

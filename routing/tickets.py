@@ -16,9 +16,10 @@ from routing import estimates
 from routing.centre import Centre
 from routing.config import Service
 from routing.counters import held_counter
+from routing.events import record
 from routing.router import Seat, candidates
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
-from routing.store.models import Event, Refusal, Staff, Ticket
+from routing.store.models import Refusal, Staff, Ticket
 from routing.store.sql import SqlStore
 
 
@@ -274,15 +275,13 @@ def _log(
     counter_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> Ticket:
-    store.append(
-        Event(
-            centre=centre.code,
-            kind=kind,
-            at=centre.clock.now(),
-            ticket=ticket,
-            counter_id=counter_id or ticket.counter_id,
-            staff_id=staff.id if staff else None,
-            data=data or {},
-        )
+    record(
+        store,
+        centre,
+        kind,
+        ticket=ticket,
+        counter_id=counter_id or ticket.counter_id,
+        staff_id=staff.id if staff else None,
+        data=data,
     )
     return ticket
