@@ -334,14 +334,24 @@ def simulate_command(
         f"{days} simulated day(s), {visitors} visitors a day, seed {seed}; waits in minutes "
         "(tickets still waiting at closing count until closing)"
     )
-    header = ("policy", "mean", "p95", "max", "day max", "in target", "priority", "mediated")
-    click.echo("{:<32} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}".format(*header))
+    header = (
+        "policy",
+        "mean",
+        "p95",
+        "max",
+        "day max",
+        "in target",
+        "priority",
+        "mediated",
+        "est rmse",
+    )
+    click.echo("{:<32} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>8}".format(*header))
     for row in report["policies"] + report["mediator_blind"]:
         click.echo(
             f"{row['name']:<32} {row['mean_wait_min']:>6.1f} {row['p95_wait_min']:>6.1f} "
             f"{row['max_wait_min']:>6.1f} {row['mean_daily_max_wait_min']:>8.1f} "
             f"{row['within_target_pct']:>8.1f}% {row['priority_mean_wait_min']:>8.1f} "
-            f"{row['mediated_mean_wait_min']:>8.1f}"
+            f"{row['mediated_mean_wait_min']:>8.1f} {row['estimate_rel_rmse']:>8.2f}"
         )
     bound = report["pooled_bound"]
     click.echo(

@@ -40,6 +40,8 @@ from routing.tickets import Refused
 FIRST_DAY = dt.date(2027, 1, 4)
 #: languages every agent at a plain counter speaks (as in the demo)
 AGENT_LANGUAGES = ("pt", "en")
+#: the estimate's accuracy is judged on visitors who waited longer than this (minutes)
+ESTIMATE_MIN_WAIT = 5.0
 
 _FINISH, _CLOSE, _OPEN, _ARRIVE = range(4)
 
@@ -109,6 +111,8 @@ class Engine:
     staff: dict[int, Staff]
     start: dt.datetime
     close: dt.datetime
+    #: the last run's estimate given at issue per visitor; None if refused or never called
+    estimates: list[float | None] = field(default_factory=list)
 
     def windows(self) -> dict[int, tuple[dt.datetime, dt.datetime]]:
         """When each counter may call during this stretch (its hours within the centre's)."""
@@ -147,6 +151,7 @@ class Engine:
         heapq.heapify(events)
         waits: list[float | None] = [None] * len(visitors)
         refused = [False] * len(visitors)
+        self.estimates = [None] * len(visitors)
         visitor_of: dict[int, int] = {}
         idle: dict[int, dt.datetime] = {}
         sequence = len(events)
@@ -173,6 +178,7 @@ class Engine:
                     refused[subject] = True
                     continue
                 visitor_of[ticket.id] = subject
+                self.estimates[subject] = ticket.estimated_wait_min
                 free = [c for c in idle if eligible(ticket, seats[c])]
                 for counter_id in sorted(free, key=idle.__getitem__):
                     if call(counter_id):
@@ -189,6 +195,7 @@ class Engine:
                 idle.pop(subject, None)
         for index, visitor in enumerate(visitors):
             if waits[index] is None and not refused[index]:
+                self.estimates[index] = None
                 waits[index] = max(0.0, _minutes(self.close - self.start) - visitor.arrival_min)
         return waits
 
@@ -241,10 +248,19 @@ class Tally:
     refused: int = 0
     by_service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     daily_max: list[float] = field(default_factory=list)
+    #: (estimate at issue, actual wait) of every visitor called after waiting over 5 minutes
+    estimated: list[tuple[float, float]] = field(default_factory=list)
 
     def add_day(
-        self, visitors: Sequence[Visitor], waits: Sequence[float | None], rules: Rules
+        self,
+        visitors: Sequence[Visitor],
+        waits: Sequence[float | None],
+        rules: Rules,
+        estimates: Sequence[float | None] = (),
     ) -> None:
+        for estimate, wait in zip(estimates, waits, strict=False):
+            if estimate is not None and wait is not None and wait > ESTIMATE_MIN_WAIT:
+                self.estimated.append((estimate, wait))
         day: list[float] = []
         for visitor, wait in zip(visitors, waits, strict=True):
             if wait is None:
@@ -275,6 +291,7 @@ class Tally:
             "priority_mean_wait_min": _round(_mean(self.priority)),
             "mediated_mean_wait_min": _round(_mean(self.mediated)),
             "mean_daily_max_wait_min": _round(_mean(self.daily_max)),
+            "estimate_rel_rmse": round(relative_rmse(self.estimated), 3),
             "visitors": len(self.waits),
             "priority_visitors": len(self.priority),
             "mediated_visitors": len(self.mediated),
@@ -283,6 +300,13 @@ class Tally:
                 code: _round(_mean(waits)) for code, waits in sorted(self.by_service.items())
             },
         }
+
+
+def relative_rmse(pairs: Sequence[tuple[float, float]]) -> float:
+    """sqrt(mean(((estimate - actual) / actual)²)) over (estimate, actual) pairs; 0 if none."""
+    if not pairs:
+        return 0.0
+    return math.sqrt(sum(((e - a) / a) ** 2 for e, a in pairs) / len(pairs))
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -335,7 +359,7 @@ class Simulation:
             for (centre, clock), tally in zip(engines, tallies, strict=True):
                 engine = Engine(centre, clock, self.staff, start, close)
                 waits = engine.run(MemoryStore(centre.code), visitors)
-                tally.add_day(visitors, waits, rules)
+                tally.add_day(visitors, waits, rules, engine.estimates)
                 if accepted is None:
                     accepted = [v for v, w in zip(visitors, waits, strict=True) if w is not None]
                     windows = [

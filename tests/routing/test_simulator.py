@@ -13,7 +13,16 @@ from routing.centre import Centre
 from routing.clock import VirtualClock
 from routing.config import CentreConfig, load_config
 from routing.daymodel import DayModel, Visitor
-from routing.simulator import Engine, Simulation, Variant, pooled_waits, simulate, simulated_staff
+from routing.policies import Rules
+from routing.simulator import (
+    Engine,
+    Simulation,
+    Tally,
+    Variant,
+    pooled_waits,
+    simulate,
+    simulated_staff,
+)
 from routing.store.memory import MemoryStore
 from tests.factories.configs import REFERENCE_CONFIG
 
@@ -228,3 +237,30 @@ def test_the_day_model_draws_the_reference_mix() -> None:
     assert 0.97 < mean < 1.03 and 0.65 < cv < 0.75
     slow = [r for r, v in zip(plain, crowd, strict=True) if v.mediated]
     assert 1.2 < sum(slow) / len(slow) < 1.4
+
+
+def test_the_estimate_s_relative_rmse_counts_only_called_visitors_who_waited_over_5_minutes() -> (
+    None
+):
+    visitors = [Visitor(float(k), "only", None, False, "pt", 4.0) for k in range(6)]
+    waits = [10.0, 20.0, 3.0, None, 8.0, 5.0]
+    # 3 and 5 minutes are too short to judge; None was refused; 8's estimate is None (never
+    # called, so no estimate to judge). Left: (12 - 10) / 10 = 0.2 and (10 - 20) / 20 = -0.5.
+    estimates = [12.0, 10.0, 30.0, 1.0, None, 50.0]
+    tally = Tally("lwwt")
+    tally.add_day(visitors, waits, Rules.of(one_queue(1)), estimates)
+    assert tally.summary()["estimate_rel_rmse"] == round(math.sqrt((0.2**2 + 0.5**2) / 2), 3)
+    assert Tally("none").summary()["estimate_rel_rmse"] == 0.0
+
+
+def test_the_engine_keeps_the_estimate_at_issue_of_each_visitor_it_called() -> None:
+    config = one_queue(1)
+    visitors = [Visitor(float(k), "only", None, False, "pt", 10.0) for k in range(3)]
+    clock = VirtualClock(MONDAY)
+    close = MONDAY + dt.timedelta(minutes=15)
+    engine = Engine(Centre(config, clock), clock, simulated_staff(config), MONDAY, close)
+    engine.run(MemoryStore(config.centre.code), visitors)
+    # the third is still waiting at closing (called at no time): nothing to judge
+    assert engine.estimates[0] == 0.0
+    assert engine.estimates[1] is not None
+    assert engine.estimates[2] is None
