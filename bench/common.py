@@ -11,15 +11,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from tests.factories.databases import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "config.yaml"
@@ -63,16 +62,8 @@ def sqlite_database(directory: Path) -> Iterator[str]:
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    name = f"onestop_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(POSTGRES_URL, "onestop_bench") as url:
+        yield url
 
 
 def environment(config: Path, database_url: str) -> dict[str, str]:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from freezegun import freeze_time
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
 from onestop.app import create_app
 from onestop.settings import Settings
 from tests.factories.configs import REFERENCE_CONFIG
+from tests.factories.databases import fresh_postgres
 
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_URL = os.environ.get(
@@ -50,16 +49,8 @@ def need_postgres() -> None:
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards."""
     need_postgres()
-    name = f"onestop_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture
