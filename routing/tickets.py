@@ -153,6 +153,8 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
         raise DomainError("counter_closed", "the counter is not open now")
     if store.held_by(counter_id) is not None:
         raise DomainError("counter_busy", "finish or release the current ticket first")
+    if store.mediator_request_of(staff.id) is not None:
+        raise DomainError("counter_busy", "finish the mediation you accepted first")
     seat = Seat.of(config, staff)
     waiting = store.waiting(seat.services) + _transferred_here(store, counter_id, seat)
     for ticket in candidates(waiting, seat, centre.policy, now):

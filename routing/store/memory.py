@@ -19,7 +19,16 @@ from typing import Any
 from sqlalchemy import inspect
 
 from routing.states import ACTIVE, CounterState, TicketState
-from routing.store.models import Base, Counter, Device, Event, Refusal, Staff, Ticket
+from routing.store.models import (
+    Base,
+    Counter,
+    Device,
+    Event,
+    MediationRequest,
+    Refusal,
+    Staff,
+    Ticket,
+)
 
 
 @cache
@@ -201,6 +210,10 @@ class MemoryStore:
         mark = (ticket.issued_at, ticket.id)
         queue = self._waiting.get(ticket.service, {})
         return sum(1 for t in queue.values() if t.id != ticket.id and (t.issued_at, t.id) < mark)
+
+    def mediator_request_of(self, mediator_id: int) -> MediationRequest | None:
+        """None: this store keeps no mediation requests (the simulator does not model them)."""
+        return None
 
     def insert(self, ticket: Ticket) -> None:
         """Store a ticket just issued."""

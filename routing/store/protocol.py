@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Protocol
 
-from routing.store.models import Counter, Device, Event, Refusal, Staff, Ticket
+from routing.store.models import Counter, Device, Event, MediationRequest, Refusal, Staff, Ticket
 
 
 class TicketStore(Protocol):
@@ -89,4 +89,8 @@ class TicketStore(Protocol):
 
     def counted_ahead(self, ticket: Ticket, ahead: int) -> None:
         """A hint: `ahead` tickets wait before `ticket` (a store may answer `ahead` from it)."""
+        ...
+
+    def mediator_request_of(self, mediator_id: int) -> MediationRequest | None:
+        """The mediation request a mediator has accepted and not finished, if any."""
         ...

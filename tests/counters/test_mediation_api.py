@@ -60,3 +60,17 @@ def test_only_one_mediator_gets_a_request(app: Flask) -> None:
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "request_taken"
     cancelled = ana.post(f"/api/mediation/{request['id']}/cancel", json={}).get_json()
     assert cancelled["state"] == "cancelled"
+
+
+def test_a_mediator_busy_with_a_request_calls_no_ticket(app: Flask) -> None:
+    add_person(app, "ana", services=("residence-first",))
+    add_person(app, "m1", role="mediator", languages=("wo",))
+    ana, m1 = signed_in(app, "ana"), signed_in(app, "m1")
+    ana.post("/api/counters/3/open", json={})
+    m1.post("/api/counters/25/open", json={})
+    request = ana.post("/api/counters/3/mediator", json={"language": "wo"}).get_json()
+    m1.post(f"/api/mediation/{request['id']}/accept", json={})
+    busy = m1.post("/api/counters/25/next", json={})
+    assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "counter_busy"
+    m1.post(f"/api/mediation/{request['id']}/done", json={})
+    assert m1.post("/api/counters/25/next", json={}).status_code == 204
