@@ -153,10 +153,10 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
         raise DomainError("counter_closed", "the counter is not open now")
     if store.held_by(counter_id) is not None:
         raise DomainError("counter_busy", "finish or release the current ticket first")
-    if store.mediator_request_of(staff.id) is not None:
+    if staff.role == "mediator" and store.mediator_request_of(staff.id) is not None:
         raise DomainError("counter_busy", "finish the mediation you accepted first")
     seat = Seat.of(config, staff)
-    waiting = store.waiting(seat.services) + _transferred_here(store, counter_id, seat)
+    waiting = store.waiting(seat.services, sent_to=counter_id)
     for ticket in candidates(waiting, seat, centre.policy, now):
         if store.claim(ticket):
             break
@@ -168,15 +168,6 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     ticket.staff_id = staff.id
     ticket.target_counter_id = None
     return _log(store, centre, "called", ticket, staff)
-
-
-def _transferred_here(store: SqlStore, counter_id: int, seat: Seat) -> list[Ticket]:
-    """Tickets sent to this counter by a transfer whose service the snapshot left out."""
-    return [
-        t
-        for t in store.waiting()
-        if t.target_counter_id == counter_id and t.service not in seat.services
-    ]
 
 
 def recall(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ticket:

@@ -167,12 +167,24 @@ class MemoryStore:
         """Every called or serving ticket of the centre."""
         return list(self._active.values())
 
-    def waiting(self, services: Collection[str] | None = None) -> list[Ticket]:
-        """The waiting tickets, optionally of some services only: the router's snapshot."""
+    def waiting(
+        self, services: Collection[str] | None = None, *, sent_to: int | None = None
+    ) -> list[Ticket]:
+        """The waiting tickets, optionally of some services only, plus those transferred to
+        counter `sent_to` whatever their service: the router's snapshot."""
         queues = self._waiting
         if services is None:
             return [t for queue in queues.values() for t in queue.values()]
-        return [t for s in services if s in queues for t in queues[s].values()]
+        chosen = [t for s in services if s in queues for t in queues[s].values()]
+        if sent_to is not None:
+            chosen += [
+                t
+                for s, queue in queues.items()
+                if s not in services
+                for t in queue.values()
+                if t.target_counter_id == sent_to
+            ]
+        return chosen
 
     def claim(self, ticket: Ticket) -> bool:
         """Whether the ticket still waits (one process: nobody else can take it meanwhile)."""

@@ -51,8 +51,11 @@ class TicketStore(Protocol):
         """Every called or serving ticket of the centre."""
         ...
 
-    def waiting(self, services: Collection[str] | None = None) -> list[Ticket]:
-        """The waiting tickets, optionally of some services only: the router's snapshot."""
+    def waiting(
+        self, services: Collection[str] | None = None, *, sent_to: int | None = None
+    ) -> list[Ticket]:
+        """The waiting tickets, optionally of some services only, plus those transferred to
+        counter `sent_to` whatever their service: the router's snapshot."""
         ...
 
     def claim(self, ticket: Ticket) -> bool:

@@ -182,13 +182,19 @@ class SqlStore:
         statement = select(Ticket).where(Ticket.centre == self.centre, Ticket.state.in_(ACTIVE))
         return list(self.session.execute(statement).scalars())
 
-    def waiting(self, services: Collection[str] | None = None) -> list[Ticket]:
-        """The waiting tickets, optionally of some services only: the router's snapshot."""
+    def waiting(
+        self, services: Collection[str] | None = None, *, sent_to: int | None = None
+    ) -> list[Ticket]:
+        """The waiting tickets, optionally of some services only, plus those transferred to
+        counter `sent_to` whatever their service: the router's snapshot, in one query."""
         statement = select(Ticket).where(
             Ticket.centre == self.centre, Ticket.state == TicketState.WAITING
         )
         if services is not None:
-            statement = statement.where(Ticket.service.in_(services))
+            wanted = Ticket.service.in_(services)
+            if sent_to is not None:
+                wanted = wanted | (Ticket.target_counter_id == sent_to)
+            statement = statement.where(wanted)
         return list(self.session.execute(statement).scalars())
 
     def claim(self, ticket: Ticket) -> bool:

@@ -196,6 +196,20 @@ def test_calls_serve_transfer_and_cancel_move_tickets_between_queues(
     assert kinds[-4:] == ["transferred", "cancelled", "called", "finished"]
 
 
+def test_a_ticket_sent_to_a_counter_is_in_its_snapshot_whatever_its_service(
+    backend: Backend, centre: Centre
+) -> None:
+    store = backend.store
+    ana = _person(backend, "ana", ["residence-first"])
+    counters.open_counter(store, centre, 3, ana)
+    sent = _issue(store, centre, "residence-first")
+    tickets.call_next(store, centre, 3, ana)
+    tickets.transfer(store, centre, 3, ana, to_counter=10)
+    assert store.waiting(["tax-number"]) == []
+    assert [t.id for t in store.waiting(["tax-number"], sent_to=10)] == [sent.id]
+    assert store.waiting(["tax-number"], sent_to=11) == []
+
+
 def test_refusals_are_recorded(backend: Backend, centre: Centre, clock: VirtualClock) -> None:
     clock.advance_to(MORNING.replace(hour=21))
     refused = tickets.issue(backend.store, centre, service="tax-number", language="pt")
