@@ -212,9 +212,7 @@ def user_set_password(ctx: click.Context, name: str, password_stdin: bool) -> No
 @click.pass_context
 def user_disable(ctx: click.Context, name: str) -> None:
     """Stop an account from signing in; its open sessions end. Its history stays."""
-    with _editing(_state(_app(_settings(ctx))), name) as staff:
-        staff.active = False
-    click.echo(f"disabled {name}")
+    _set_active(ctx, name, active=False)
 
 
 @user_group.command("enable")
@@ -223,9 +221,13 @@ def user_disable(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def user_enable(ctx: click.Context, name: str) -> None:
     """Let a disabled account sign in again."""
+    _set_active(ctx, name, active=True)
+
+
+def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
     with _editing(_state(_app(_settings(ctx))), name) as staff:
-        staff.active = True
-    click.echo(f"enabled {name}")
+        staff.active = active
+    click.echo(f"{'enabled' if active else 'disabled'} {name}")
 
 
 @user_group.command("skills")
