@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Response, after_this_request, current_app, has_request_context
 
 from onestop import realtime
 from onestop.db import Database
 from onestop.settings import Settings
 from routing.centre import Centre
+from routing.store.models import Event
 from routing.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,33 @@ def onestop() -> OneStop:
 
 @contextmanager
 def transaction() -> Iterator[SqlStore]:
-    """A write transaction; its events go to the live feed once it has committed."""
+    """A write transaction; its events go to the live feed once it has committed.
+
+    Inside a request they go once the answer has been sent: the agent who called sees the
+    ticket without waiting for the fan-out to every display and phone.
+    """
     state = onestop()
     with state.db.session(write=True) as session:
         store = SqlStore(session, state.centre.code)
         yield store
+    if not store.events:
+        return
+    if not has_request_context():
+        _publish(state.centre, store.events)
+        return
+
+    @after_this_request
+    def publish_when_sent(response: Response) -> Response:
+        response.call_on_close(lambda: _publish(state.centre, store.events))
+        return response
+
+
+def _publish(centre: Centre, events: list[Event]) -> None:
     try:
-        realtime.publish(state.centre, store.events)
+        realtime.publish(centre, events)
     except Exception:
         # The change has committed: a failing live feed must not turn it into an error.
-        log.exception("could not publish %d event(s)", len(store.events))
+        log.exception("could not publish %d event(s)", len(events))
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from freezegun import freeze_time
 from sqlalchemy import create_engine
 
@@ -20,6 +21,19 @@ IN_CI = os.environ.get("CI") == "true"
 POSTGRES_URL = os.environ.get(
     "ONESTOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+class ClosingClient(FlaskClient):
+    """Closes every answer, as a WSGI server does once it has sent it: what the app does after
+    answering (the live feed) has happened by the time a test looks."""
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = ClosingClient
+
 #: a Wednesday in winter (Lisbon = UTC), mid-morning: the centre is open
 OPEN_MOMENT = "2026-11-25 10:00:00"
 
