@@ -15,7 +15,7 @@ import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
-from onestop import auth, errors, i18n, openapi, pages, realtime
+from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime
 from onestop.context import OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=14),
     )
     app.extensions["onestop"] = state
+    logs.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     for blueprint in (
@@ -71,10 +72,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    redis_url = settings.redis_url or config.redis_url
+    health.init_app(app, redis_url, kiosk.devices.printer_health)
     socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=settings.redis_url or config.redis_url,
+        message_queue=redis_url,
         channel=settings.redis_channel,
         cors_allowed_origins=[],
     )

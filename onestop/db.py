@@ -27,6 +27,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: an arbitrary key for PostgreSQL's advisory lock around migrations
 MIGRATION_LOCK = 0x0E57_0001
 
+#: seconds to wait for a PostgreSQL connection before calling the database down
+CONNECT_TIMEOUT_S = 5
 #: the SQLite writer's page cache (the default is 2 MiB): the queue counts read many pages
 WRITER_CACHE_KIB = 64 * 1024
 
@@ -54,7 +56,12 @@ class Database:
                 event.listen(engine, "connect", self._on_sqlite_connect)
         else:
             self.engine = writer = create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                # A database host that does not answer is down, not a request hung for minutes.
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
             )
             self._engines = (self.engine,)
             self._write_lock = None
