@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app,
         async_mode="threading",
         message_queue=redis_url,
-        channel=settings.redis_channel,
+        channel=settings.redis_channel or f"onestop:{config.centre.code}",
         cors_allowed_origins=[],
     )
     socketio.on_event("connect", _connect)

@@ -13,12 +13,10 @@ from sqlalchemy.engine import make_url
 
 from onestop.app import create_app
 from onestop.settings import Settings
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, REDIS_URL, need_redis
 from tests.factories.configs import REFERENCE_CONFIG, reference_data, write_config
 from tests.factories.people import add_kiosk
 from tests.kiosk.fake_printer import refused_port
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _app(database_url: str, **settings: object) -> Iterator[Flask]:
@@ -52,9 +50,7 @@ def test_an_unreachable_redis_makes_the_process_unhealthy(sqlite_url: str) -> No
 
 
 def test_a_reachable_redis_is_reported(sqlite_url: str) -> None:
-    from tests.display.test_processes import _need_redis
-
-    _need_redis()
+    need_redis()
     for app in _app(sqlite_url, redis_url=REDIS_URL):
         answer = app.test_client().get("/healthz")
         assert (answer.status_code, answer.get_json()["redis"]) == (200, "ok")
