@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import Any
 
@@ -16,9 +17,10 @@ import kiosk.api
 import kiosk.devices
 import kiosk.views
 from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime
-from onestop.context import OneStop, onestop, read_store
+from onestop.context import PUBLISHER, OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
+from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
 from routing.clock import Clock, SystemClock
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.register_blueprint(blueprint)
     redis_url = settings.redis_url or config.redis_url
     health.init_app(app, redis_url, kiosk.devices.printer_health)
+    if redis_url:
+        app.extensions[PUBLISHER] = Publisher(functools.partial(realtime.publish, centre))
     socketio.init_app(
         app,
         async_mode="threading",

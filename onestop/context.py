@@ -11,11 +11,15 @@ from flask import current_app
 
 from onestop import realtime
 from onestop.db import Database
+from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
 from routing.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
+
+#: where the app keeps its `Publisher`, when the live feed goes through Redis
+PUBLISHER = "onestop.publisher"
 
 
 @dataclass
@@ -39,6 +43,10 @@ def transaction() -> Iterator[SqlStore]:
     with state.db.session(write=True) as session:
         store = SqlStore(session, state.centre.code)
         yield store
+    publisher: Publisher | None = current_app.extensions.get(PUBLISHER)
+    if publisher is not None:
+        publisher.submit(store.events)
+        return
     try:
         realtime.publish(state.centre, store.events)
     except Exception:
