@@ -76,14 +76,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.register_blueprint(blueprint)
     redis_url = settings.redis_url or config.redis_url
     health.init_app(app, redis_url, kiosk.devices.printer_health)
+    queue: dict[str, Any] = {"message_queue": redis_url}
     if redis_url:
         app.extensions[PUBLISHER] = Publisher(functools.partial(realtime.publish, centre))
+    else:
+        # Flask-SocketIO keeps the Redis manager of an earlier app built in this process
+        # unless told there is none.
+        queue["client_manager"] = None
     socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=redis_url,
         channel=settings.redis_channel or f"onestop:{config.centre.code}",
         cors_allowed_origins=[],
+        **queue,
     )
     socketio.on_event("connect", _connect)
     return app
