@@ -3,14 +3,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo run test lint setup system browser translations
+.PHONY: demo run test lint setup system browser production-tools translations
 demo: setup system ## install, then serve a fresh demo centre on http://127.0.0.1:5000
 	$(BIN)/onestop demo
 
 run: setup         ## install, then serve the configured centre
 	$(BIN)/onestop run
 
-test: setup system browser lint  ## install, then run every test
+test: setup system browser production-tools lint  ## install, then run every test
 	$(BIN)/pytest
 
 lint: setup
@@ -43,3 +43,8 @@ system:            ## Debian packages the app uses: espeak-ng (spoken calls), No
 browser:           ## Debian's Chromium, which the browser tests drive
 	@command -v chromium >/dev/null || { \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+production-tools:  ## Debian's nginx (the production test runs it in front of two processes) and wrk (bench/)
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && command -v wrk >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk; }

@@ -11,9 +11,12 @@ for code in string.gmatch(listed, "[^,]+") do
   services[#services + 1] = code
 end
 
--- Every combination is built once; request() only walks the list.
+-- Every combination is built once; request() only walks the list. Built at load time, before
+-- wrk would add its Host header: set here, as HTTP/1.1 requires (nginx refuses a request
+-- without it, gunicorn does not).
 local requests = {}
 local headers = {
+  ["Host"] = wrk.port and (wrk.host .. ":" .. wrk.port) or wrk.host,
   ["Content-Type"] = "application/json",
   ["Authorization"] = "Bearer " .. key,
 }

@@ -34,6 +34,14 @@ def print_service() -> PrintService:
     return current_app.extensions[EXTENSION]
 
 
+def printer_health() -> list[dict[str, Any]]:
+    """Each kiosk printer's state as this process last saw it, for the health probe."""
+    return [
+        {"kiosk": printer.kiosk, "kind": printer.kind, "state": printer.state, "code": printer.code}
+        for printer in print_service().states()
+    ]
+
+
 @bp.get("/kiosk/device")
 def device() -> Any:
     """Who this kiosk key belongs to: the pairing page checks a key with it."""

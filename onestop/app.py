@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import Any
 
@@ -15,10 +16,11 @@ import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
-from onestop import auth, errors, i18n, openapi, pages, realtime
-from onestop.context import OneStop, onestop, read_store
+from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime
+from onestop.context import PUBLISHER, OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
+from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
 from routing.clock import Clock, SystemClock
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=14),
     )
     app.extensions["onestop"] = state
+    logs.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     for blueprint in (
@@ -71,12 +74,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    redis_url = settings.redis_url or config.redis_url
+    health.init_app(app, redis_url, kiosk.devices.printer_health)
+    queue: dict[str, Any] = {"message_queue": redis_url}
+    if redis_url:
+        app.extensions[PUBLISHER] = Publisher(functools.partial(realtime.publish, centre))
+    else:
+        # Flask-SocketIO keeps the Redis manager of an earlier app built in this process
+        # unless told there is none.
+        queue["client_manager"] = None
     socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=settings.redis_url or config.redis_url,
-        channel=settings.redis_channel,
+        channel=settings.redis_channel or f"onestop:{config.centre.code}",
         cors_allowed_origins=[],
+        **queue,
     )
     socketio.on_event("connect", _connect)
     return app

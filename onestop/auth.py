@@ -6,10 +6,11 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, g, jsonify, session
+from flask import Blueprint, current_app, g, jsonify, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onestop.context import onestop, read_store
@@ -26,6 +27,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
+
+#: where the app keeps the kiosks it has recognised (`KnownDevices`)
+DEVICES = "onestop.devices"
+#: how long a recognised kiosk key is trusted without reading its row again
+DEVICE_TTL_S = 60.0
 
 
 def hash_password(password: str) -> str:
@@ -90,12 +96,39 @@ def current_device(authorization: str | None) -> Device:
     if scheme.lower() != "bearer" or not key:
         raise DomainError("unauthorized", "a kiosk key is required")
     digest = hash_key(key.strip())
-    state = onestop()
-    with state.db.autocommit() as connection:
-        device = device_by_key_hash(connection, state.centre.code, digest)
+    known: KnownDevices = current_app.extensions.setdefault(DEVICES, KnownDevices())
+    device = known.get(digest)
+    if device is None:
+        state = onestop()
+        with state.db.autocommit() as connection:
+            device = device_by_key_hash(connection, state.centre.code, digest)
+        if device is not None:
+            known.put(digest, device)
     if device is None or not hmac.compare_digest(device.key_hash, digest):
         raise DomainError("unauthorized", "unknown kiosk key")
     return device
+
+
+class KnownDevices:
+    """Kiosks found by their key lately, kept for `ttl_s` seconds.
+
+    A kiosk sends its key with every ticket; reading the row each time cost a pooled
+    connection and a round trip to the database per ticket. Only keys found are kept: a key
+    registered a moment ago works at once, and a wrong key is always looked up.
+    """
+
+    def __init__(self, ttl_s: float = DEVICE_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._known: dict[str, tuple[Device, float]] = {}
+
+    def get(self, digest: str) -> Device | None:
+        found = self._known.get(digest)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, digest: str, device: Device) -> None:
+        self._known[digest] = (device, time.monotonic() + self._ttl_s)
 
 
 class Credentials(Body):

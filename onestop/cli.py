@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
+from onestop import logs
 from onestop.accounts import (
     add_device,
     add_staff,
@@ -72,10 +71,7 @@ config_option = click.option(
 @click.pass_context
 def main(ctx: click.Context, config: str | None) -> None:
     """OneStop: queue ticketing and counter routing for one-stop service centres."""
-    logging.basicConfig(
-        level=os.environ.get("ONESTOP_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logs.configure()
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
 

@@ -11,12 +11,16 @@ from flask import Response, after_this_request, current_app, has_request_context
 
 from onestop import realtime
 from onestop.db import Database
+from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
 from routing.store.models import Event
 from routing.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
+
+#: where the app keeps its `Publisher`, when the live feed goes through Redis
+PUBLISHER = "onestop.publisher"
 
 
 @dataclass
@@ -37,14 +41,19 @@ def onestop() -> OneStop:
 def transaction() -> Iterator[SqlStore]:
     """A write transaction; its events go to the live feed once it has committed.
 
-    Inside a request they go once the answer has been sent: the agent who called sees the
-    ticket without waiting for the fan-out to every display and phone.
+    Through Redis they go from the publisher's thread; otherwise, inside a request, once the
+    answer has been sent: either way the agent who called sees the ticket without waiting for
+    the fan-out to every display and phone.
     """
     state = onestop()
     with state.db.session(write=True) as session:
         store = SqlStore(session, state.centre.code)
         yield store
     if not store.events:
+        return
+    publisher: Publisher | None = current_app.extensions.get(PUBLISHER)
+    if publisher is not None:
+        publisher.submit(store.events)
         return
     if not has_request_context():
         _publish(state.centre, store.events)

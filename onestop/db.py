@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -21,12 +22,17 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: an arbitrary key for PostgreSQL's advisory lock around migrations
 MIGRATION_LOCK = 0x0E57_0001
 
+#: seconds to wait for a PostgreSQL connection before calling the database down
+CONNECT_TIMEOUT_S = 5
+#: a pooled PostgreSQL connection idle for longer than this is tried before use
+PING_AFTER_IDLE_S = 1.0
 #: the SQLite writer's page cache (the default is 2 MiB): the queue counts read many pages
 WRITER_CACHE_KIB = 64 * 1024
 
@@ -54,8 +60,14 @@ class Database:
                 event.listen(engine, "connect", self._on_sqlite_connect)
         else:
             self.engine = writer = create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                # A database host that does not answer is down, not a request hung for minutes.
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
             )
+            event.listen(self.engine, "checkin", _mark_idle)
+            event.listen(self.engine, "checkout", _ping_if_idle)
             self._engines = (self.engine,)
             self._write_lock = None
         self._writer = writer.execution_options(onestop_write=True)
@@ -148,6 +160,26 @@ class Database:
     def _dispose_engines(self) -> None:
         for engine in self._engines:
             engine.dispose()
+
+
+def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection that sat unused for a while is tried before use, and replaced if the
+    database dropped it (a restart); one used a moment ago is not: under load that saves a
+    round trip per transaction, which SQLAlchemy's `pool_pre_ping` spends on every checkout.
+    """
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise DisconnectionError("the pooled connection is gone") from error
 
 
 def _large_cache(dbapi_connection: Any, _record: Any) -> None:

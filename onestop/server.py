@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-from onestop import housekeeping
+from onestop import housekeeping, logs
 
 #: requests running the app's code at once; Socket.IO's long-lived requests are not counted
 ADMITTED = 8
@@ -69,6 +70,15 @@ class Admission:
                 self._free += 1
 
 
+class _GunicornLogger(Logger):
+    """Gunicorn's own lines (start, workers, timeouts) in the app's log format."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(logs.formatter())
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, app: WSGIApp, options: dict[str, Any]) -> None:
         self.application = app
@@ -110,6 +120,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
             "graceful_timeout": 5,
             "keepalive": 5,
             "accesslog": None,
+            "logger_class": _GunicornLogger,
             "preload_app": True,
             "control_socket_disable": True,
             # SQLite checkpoints off the writers' path; closing the day on time.

@@ -19,8 +19,9 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "ONESTOP_DATABASE_URL")
     )
     redis_url: str | None = None
-    #: the Redis channel of the Socket.IO queue: processes of one centre share it
-    redis_channel: str = "flask-socketio"
+    #: the Redis channel of the Socket.IO queue: processes of one centre share it, and
+    #: centres sharing a Redis must not (default `onestop:<centre code>`, one per centre)
+    redis_channel: str | None = None
     #: tickets a minute per kiosk; 0 turns the limit off (load tests)
     kiosk_rate: int | None = Field(None, ge=0)
     secret_key: str | None = None

@@ -103,3 +103,18 @@ def app(sqlite_url: str, open_day: None) -> Iterator[Flask]:
 def any_app(database_url: str, open_day: None) -> Iterator[Flask]:
     """The same on SQLite and then on PostgreSQL."""
     yield from _reference_app(database_url)
+
+
+REDIS_URL = os.environ.get("ONESTOP_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def need_redis() -> None:
+    """Skip (outside CI) or fail (in CI) when Redis on 127.0.0.1:6379 is not there."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"CI=true but Redis on 127.0.0.1:6379 is unreachable: {error}")
+        pytest.skip(f"Redis on 127.0.0.1:6379 is unreachable: {error}")

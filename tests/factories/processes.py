@@ -80,8 +80,8 @@ class Server:
             DATABASE_URL=self.database_url,
             ONESTOP_KIOSK_RATE="0",
             ONESTOP_LOG_LEVEL="WARNING",
-            **self.extra_env,
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> Server:
