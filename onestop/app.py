@@ -15,6 +15,7 @@ import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
+import reports.views
 from onestop import auth, errors, i18n, openapi, pages, realtime
 from onestop.context import OneStop, onestop, read_store
 from onestop.db import Database
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         counters.api.bp,
         counters.views.bp,
         display.views.bp,
+        reports.views.bp,
         openapi.bp,
         pages.bp,
     ):
