@@ -54,8 +54,14 @@ class History:
         self.clock.move_to(local(when))
         return self
 
-    def person(self, username: str, role: str = "agent", services: tuple[str, ...] = ()) -> None:
-        self.staff[username] = add_person(self.app, username, role, services, ("pt", "en"))
+    def person(
+        self,
+        username: str,
+        role: str = "agent",
+        services: tuple[str, ...] = (),
+        languages: tuple[str, ...] = ("pt", "en"),
+    ) -> None:
+        self.staff[username] = add_person(self.app, username, role, services, languages)
 
     def _person(self, store, username: str) -> Staff:  # type: ignore[no-untyped-def]
         staff = store.staff(self.staff[username])
@@ -112,6 +118,10 @@ class History:
     def accept(self, request_id: int, username: str) -> None:
         with self.app.app_context(), transaction() as store:
             mediation.accept(store, self.centre, request_id, self._person(store, username))
+
+    def end_mediation(self, request_id: int, username: str) -> None:
+        with self.app.app_context(), transaction() as store:
+            mediation.finish(store, self.centre, request_id, self._person(store, username))
 
     def serve(
         self,
