@@ -48,6 +48,7 @@ def _scope(*, national: bool = False) -> Iterator[tuple[Connection, Scope]]:
     )
     with state.db.session(write=False) as session:
         connection = session.connection()
+        metrics.tune(connection)
         yield (
             connection,
             Scope(
