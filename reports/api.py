@@ -57,6 +57,7 @@ def _scope(*, national: bool = False) -> Iterator[tuple[Connection, Scope]]:
                 period=period,
                 centre=None if national else centre.code,
                 dialect=connection.dialect.name,
+                now=centre.clock.now(),
             ),
         )
 
@@ -137,7 +138,8 @@ def heatmap_table() -> dict[str, Any]:
 def staffing_table() -> dict[str, Any]:
     with _scope() as (connection, scope):
         hours, _ = metrics.breakdown(connection, scope, "hour")
-        return _framed(scope, rows=demand.counters_per_hour(scope, hours))
+        opened = demand.counters_open(connection, scope)
+        return _framed(scope, rows=demand.counters_per_hour(scope, hours, opened))
 
 
 def csv_rows(name: str, table: dict[str, Any]) -> list[dict[str, Any]]:
@@ -219,11 +221,10 @@ def _register(name: str, build: Callable[[], dict[str, Any]], role: str) -> None
 
     def as_csv() -> Any:
         body = to_csv(csv_rows(name, build()), EMPTY_HEADERS.get(name, ()))
-        filename = f"onestop-{name}-{request.args.get('from', '')}-{request.args.get('to', '')}"
         return Response(
             body,
             mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="onestop-{name}.csv"'},
         )
 
     as_json.__name__, as_csv.__name__ = name, f"{name}_csv"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from reports.metrics import Figures, Scope
 from reports.periods import local_part, seconds_between, weekday
 from routing import staffing
+from routing.store.models import Event
 
 #: an estimate counts as good when it misses the wait by no more than this (minutes)
 GOOD_ESTIMATE_MIN = 5.0
@@ -42,9 +43,56 @@ def opening_hours(scope: Scope) -> range:
     return range(first, end)
 
 
-def counters_per_hour(scope: Scope, hours: list[Figures]) -> list[dict[str, Any]]:
+#: counter events that open or shut a counter for calling
+OPENING_KINDS = ("opened", "resumed")
+SHUTTING_KINDS = ("paused", "closed")
+
+
+def counters_open(connection: Connection, scope: Scope) -> dict[int, float]:
+    """Counter-hours actually open (not paused) per local hour of the day, over the period,
+    read from the counters' opened, paused, resumed and closed events."""
+    period = scope.period
+    query = (
+        select(Event.counter_id, Event.kind, Event.at)
+        .where(
+            Event.at >= period.start,
+            Event.at < period.end,
+            Event.counter_id.is_not(None),
+            Event.kind.in_(OPENING_KINDS + SHUTTING_KINDS),
+        )
+        .order_by(Event.counter_id, Event.at, Event.id)
+    )
+    if scope.centre is not None:
+        query = query.where(Event.centre == scope.centre)
+    hours: dict[int, float] = {}
+    since: dict[int, dt.datetime] = {}
+    for counter_id, kind, at in connection.execute(query):
+        if kind in OPENING_KINDS:
+            since.setdefault(counter_id, at)
+        elif counter_id in since:
+            _spread(scope, since.pop(counter_id), at, hours)
+    for start in since.values():
+        _spread(scope, start, min(scope.period.end, scope.now or scope.period.end), hours)
+    return hours
+
+
+def _spread(scope: Scope, start: dt.datetime, end: dt.datetime, hours: dict[int, float]) -> None:
+    """Add the stretch from `start` to `end` to the local hours it covers."""
+    zone = scope.calendar.zone
+    while start < end:
+        local = start.astimezone(zone)
+        boundary = local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        step = min(end, boundary.astimezone(dt.UTC))
+        hours[local.hour] = hours.get(local.hour, 0.0) + (step - start).total_seconds() / 3600
+        start = step
+
+
+def counters_per_hour(
+    scope: Scope, hours: list[Figures], opened: dict[int, float]
+) -> list[dict[str, Any]]:
     """Per local hour: mean arrivals per open day, the counters Erlang C says they need to
-    call 80% within 30 minutes (routing.staffing), and the counters the config staffs."""
+    call 80% within 30 minutes (routing.staffing), the counters the config staffs, and those
+    that were open on average."""
     days = open_days(scope)
     by_hour = {row.key: row for row in hours}
     plan = []
@@ -68,6 +116,7 @@ def counters_per_hour(scope: Scope, hours: list[Figures]) -> list[dict[str, Any]
                 "load": round(load, 2),
                 "needed": needed,
                 "staffed": round(staffed, 1),
+                "open": round(opened.get(hour, 0.0) / days, 1) if days else 0.0,
             }
         )
     return plan

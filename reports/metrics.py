@@ -16,6 +16,7 @@ Counts and sums are aggregated in the database in one pass; totals add the rows 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,8 @@ class Scope:
     period: Period
     centre: str | None
     dialect: str
+    #: the centre's clock: counters still open count until now
+    now: dt.datetime | None = None
 
     def where(self, day_column: str = "day") -> str:
         centre = "centre = :centre AND " if self.centre is not None else ""

@@ -182,6 +182,8 @@ def test_staff_estimates_heatmap_and_staffing(history: History) -> None:
     assert plan[9]["arrivals_per_day"] == 3.0
     assert plan[9]["needed"] >= 1
     assert plan[9]["staffed"] > 20
+    # counter 10, open from 08:30, paused 16:00 to 16:15, still open at 16:15
+    assert [plan[hour]["open"] for hour in (8, 9, 15, 16)] == [0.5, 1.0, 1.0, 0.0]
 
 
 def test_csv_of_every_table(history: History) -> None:

@@ -275,7 +275,8 @@
         labels: answer.rows.map((r) => hourLabel(r.hour)),
         datasets: [
           { type: "bar", label: "Counters needed", data: answer.rows.map((r) => r.needed) },
-          { type: "line", label: "Counters staffed", data: answer.rows.map((r) => r.staffed), stepped: "middle" },
+          { type: "line", label: "Counters staffed (config)", data: answer.rows.map((r) => r.staffed), stepped: "middle" },
+          { type: "line", label: "Counters open (mean)", data: answer.rows.map((r) => r.open), stepped: "middle" },
         ],
       },
       options: { scales: { y: { beginAtZero: true, title: { display: true, text: "counters" } } } },
@@ -286,8 +287,9 @@
       ["Mean service (min)", (r) => r.mean_service_min],
       ["Load (Erlang)", (r) => r.load],
       ["Needed", (r) => r.needed],
-      ["Staffed", (r) => r.staffed],
-    ], answer.rows, (r) => (r.staffed < r.needed ? "late" : ""));
+      ["Staffed (config)", (r) => r.staffed],
+      ["Open (mean)", (r) => r.open],
+    ], answer.rows, (r) => (r.open < r.needed ? "late" : ""));
   }
 
   async function drawEstimates() {
