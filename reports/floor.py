@@ -41,7 +41,8 @@ def floor_snapshot(store: SqlStore, centre: Centre, now: dt.datetime) -> dict[st
                 "over_target": oldest_min > service.target_min,
             }
         )
-    longest = max(services, key=lambda row: row["oldest_wait_min"], default=None)
+    queued = [row for row in services if row["waiting"]]
+    longest = max(queued, key=lambda row: row["oldest_wait_min"], default=None)
     live = {row.id: row for row in store.counters()}
     held = {t.counter_id: t for t in store.active_tickets()}
     names = store.staff_names()
@@ -64,7 +65,7 @@ def floor_snapshot(store: SqlStore, centre: Centre, now: dt.datetime) -> dict[st
     return {
         "at": now.isoformat(),
         "services": services,
-        "longest": longest if longest and longest["waiting"] else None,
+        "longest": longest,
         "counters": counters,
         "mediation": [
             {

@@ -84,6 +84,7 @@ def test_charts_tables_and_the_live_floor(centre: Server, page: Page) -> None:
     )
     assert answer.status_code == 201, answer.text
     expect(waiting).to_have_text("1", timeout=LIVE_MS)
+    expect(page.locator('[data-field="longest"] strong')).to_contain_text("Tax number")
     expect(page.locator("#floor-services tbody tr")).to_have_count(1)
 
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Flask
+
 from tests.factories.people import add_person, signed_in
 from tests.reports.history import History, frozen_app
 
@@ -36,3 +38,11 @@ def test_floor_now(database_url: str) -> None:
         {"language": "pt", "state": "waiting", "counter": "10", "waited_min": 10.0}
     ]
     assert floor["refusals"] == {"total": 1, "by_reason": {"closed": 1}}
+
+
+def test_floor_when_nobody_waits(app: Flask) -> None:
+    add_person(app, "boss", "manager")
+    floor = signed_in(app, "boss").get("/api/reports/floor").get_json()
+    assert floor["longest"] is None
+    assert sum(row["waiting"] for row in floor["services"]) == 0
+    assert floor["refusals"] == {"total": 0, "by_reason": {}}
