@@ -9,6 +9,8 @@
   const form = document.getElementById("range");
   const numbers = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
   const SETTLE_MS = 300;
+  // waits grow and refusals happen without a ticket event: read the floor now and then anyway
+  const REFRESH_MS = 30000;
   const charts = {};
   let pending = null;
 
@@ -142,6 +144,7 @@
     field("connection").hidden = false;
   });
   socket.on("floor", soon);
+  setInterval(soon, REFRESH_MS);
 
   // --- a range of days ------------------------------------------------------------------
 
