@@ -126,13 +126,19 @@ def target_sql(config: CentreConfig) -> str:
 
     def by_service(attribute: str, default: float) -> str:
         branches = " ".join(
-            f"WHEN '{s.code}' THEN {float(getattr(s, attribute)) * 60!r}" for s in config.services
+            f"WHEN {_literal(s.code)} THEN {float(getattr(s, attribute)) * 60!r}"
+            for s in config.services
         )
         return f"CASE service {branches} ELSE {default * 60!r} END"
 
     regular = by_service("target_min", DEFAULT_TARGET_MIN)
     priority = by_service("priority_target_min", DEFAULT_PRIORITY_TARGET_MIN)
     return f"CASE WHEN priority IS NULL THEN {regular} ELSE {priority} END"
+
+
+def _literal(value: str) -> str:
+    """A config value as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _key_sql(scope: Scope, by: str) -> str:
