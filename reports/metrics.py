@@ -171,14 +171,16 @@ def breakdown(connection: Connection, scope: Scope, by: str) -> tuple[list[Figur
         if scope.dialect == "postgresql"
         else "CAST(w / 6 AS INTEGER)"
     )
-    # SQLite would otherwise work each wait out again wherever the outer query names it
-    materialized = "MATERIALIZED" if scope.dialect == "sqlite" else ""
+    # Both databases would otherwise work each wait out again wherever the outer query names
+    # it: SQLite keeps the rows once worked out, PostgreSQL's OFFSET 0 keeps it from inlining
+    # (the wait three times, a third of the query's time).
+    materialized, fence = ("MATERIALIZED", "") if scope.dialect == "sqlite" else ("", "OFFSET 0")
     query = f"""
         WITH t AS {materialized} (
             SELECT {_key_sql(scope, by)} AS k, state, transfers, {wait} AS w,
                    {target_sql(scope.config)} AS goal,
                    CASE WHEN state = 'done' THEN {served} END AS s
-            FROM tickets WHERE {scope.where()}
+            FROM tickets WHERE {scope.where()} {fence}
         )
         SELECT k, {bucket} AS b, COUNT(*) AS issued,
                SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS served,
