@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -15,7 +16,9 @@ from onestop.app import create_app
 from onestop.context import transaction
 from onestop.settings import Settings
 from routing import counters, mediation, tickets
+from routing.centre import Centre
 from routing.store.models import Staff, Ticket
+from routing.store.sql import SqlStore
 from tests.factories.configs import REFERENCE_CONFIG
 from tests.factories.people import add_person
 
@@ -47,7 +50,7 @@ class History:
         self.staff: dict[str, int] = {}
 
     @property
-    def centre(self):  # type: ignore[no-untyped-def]
+    def centre(self) -> Centre:
         return self.app.extensions["onestop"].centre
 
     def at(self, when: str) -> History:
@@ -63,7 +66,7 @@ class History:
     ) -> None:
         self.staff[username] = add_person(self.app, username, role, services, languages)
 
-    def _person(self, store, username: str) -> Staff:  # type: ignore[no-untyped-def]
+    def _person(self, store: SqlStore, username: str) -> Staff:
         staff = store.staff(self.staff[username])
         assert staff is not None
         return staff
@@ -90,7 +93,7 @@ class History:
                 return issued.id
             return issued.reason
 
-    def counter(self, action: str, counter_id: int, username: str, *args) -> object:  # type: ignore[no-untyped-def]
+    def counter(self, action: str, counter_id: int, username: str, *args: str) -> object:
         """`open`, `pause`, `resume`, `close` (routing.counters) or a ticket action."""
         with self.app.app_context(), transaction() as store:
             staff = self._person(store, username)
@@ -131,8 +134,8 @@ class History:
         finished: str | None,
         counter_id: int,
         username: str,
-        **extra,
-    ) -> int:  # type: ignore[no-untyped-def]
+        **extra: Any,
+    ) -> int:
         """One visitor alone in the queue: issued, called, then served (or a no-show when
         `finished` is None)."""
         self.at(issued)
