@@ -16,6 +16,7 @@ import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
+import reports.views
 from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime
 from onestop.context import PUBLISHER, OneStop, onestop, read_store
 from onestop.db import Database
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         counters.api.bp,
         counters.views.bp,
         display.views.bp,
+        reports.views.bp,
         openapi.bp,
         pages.bp,
     ):

@@ -103,8 +103,15 @@ def run_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=100, show_default=True, type=int, help="worker threads")
+@click.option(
+    "--history-days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 400),
+    help="simulate this many past days into the database, for the reports",
+)
 @click.pass_context
-def demo_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
+def demo_command(ctx: click.Context, host: str, port: int, threads: int, history_days: int) -> None:
     """Serve a fresh demo database with demo staff, and print their logins and a kiosk key."""
     from onestop.demo import DEMO_PASSWORD, seed_demo
     from onestop.server import serve
@@ -119,6 +126,14 @@ def demo_command(ctx: click.Context, host: str, port: int, threads: int) -> None
     state = _state(app)
     with state.db.session(write=True) as session:
         logins, key = seed_demo(session, state.centre.config)
+    if history_days:
+        from onestop.history import fill_history
+
+        centre = state.centre
+        today = centre.calendar.local_day(centre.clock.now())
+        with state.db.session(write=True) as session:
+            written = fill_history(session, centre.config, history_days, today)
+        click.echo(f"Simulated {history_days} past days: {written} tickets.")
     click.echo(f"Demo staff (password '{DEMO_PASSWORD}'):")
     for login in logins:
         click.echo(f"  {login.username:<12} {login.role:<9} {login.note}")

@@ -452,7 +452,43 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query={"from": "first local day, YYYY-MM-DD", "to": "last local day, YYYY-MM-DD"},
         media="text/csv",
     ),
+    ("GET", "/api/reports/floor"): Operation(
+        "The floor now: waiting per service against its target, the longest wait, every "
+        "counter with its state and staff, open mediation requests, today's refusals. "
+        "Managers and admins.",
+        auth="staff",
+    ),
 }
+_RANGE = {"from": "first local day, YYYY-MM-DD", "to": "last local day, YYYY-MM-DD"}
+#: the reports over a range of local days (reports/api.py): each as JSON and as CSV
+_REPORTS = {
+    "breakdown": (
+        "Every figure (issued, served, no-show, cancelled, refused by reason, wait mean, "
+        "median and p90, within target, service mean, transfers) per service, local hour of "
+        "issue or weekday, and the total",
+        {**_RANGE, "by": "service (default), hour or weekday"},
+    ),
+    "estimates": (
+        "The wait estimated at issue against the wait that followed, per service",
+        _RANGE,
+    ),
+    "staff": ("Per staff member: served, no-shows, mean service, break and idle minutes", _RANGE),
+    "mediation": ("Mediator demand by language: tickets and requests from counters", _RANGE),
+    "heatmap": ("Tickets issued per local weekday and hour", _RANGE),
+    "staffing": (
+        "Counters needed per hour (Erlang C on the arrivals) beside those staffed",
+        _RANGE,
+    ),
+    "national": ("The summary per centre in the database, and the total. Admins only", _RANGE),
+}
+for _name, (_summary, _query) in _REPORTS.items():
+    _who = "" if _name == "national" else " Managers and admins."
+    OPERATIONS["GET", f"/api/reports/{_name}"] = Operation(
+        f"{_summary}.{_who}", auth="staff", query=_query
+    )
+    OPERATIONS["GET", f"/api/reports/{_name}.csv"] = Operation(
+        f"The same as CSV with a header line.{_who}", auth="staff", query=_query, media="text/csv"
+    )
 
 SECURITY_SCHEMES = {
     "kiosk": {

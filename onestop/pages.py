@@ -13,7 +13,10 @@ bp = Blueprint("pages", __name__)
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 #: the browser files served from node_modules, by public name (nothing else is reachable)
-VENDOR = {"socket.io.min.js": "socket.io-client/dist/socket.io.min.js"}
+VENDOR = {
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+}
 
 
 @bp.get("/")

@@ -78,6 +78,11 @@ class MemoryStore:
         self._filed: dict[int, tuple[str, dt.date, TicketState, int | None]] = {}
         self._issued: Tally[tuple[str, dt.date]] = Tally()
 
+    @property
+    def refusals(self) -> list[Refusal]:
+        """Every refusal recorded, in order (the demo's history copies them)."""
+        return self._refusals
+
     def _new_id(self, row: Base) -> None:
         if getattr(row, "id", None) is None:
             counter = self._ids.setdefault(type(row), itertools.count(1))

@@ -44,6 +44,17 @@ STEPS = (
     Step("GET", "/api/counters/{counter_id}", 403, 403, READ, READ),
     Step("GET", "/api/mediation", READ, READ, READ, READ),
     Step("GET", "/api/printers", 403, 403, READ, 403),
+    # Reports: managers and admins; the national view across centres, admins only.
+    Step("GET", "/api/reports/floor", 403, 403, READ, 403),
+    *(
+        Step("GET", f"/api/reports/{name}{suffix}", 403, 403, READ, 403)
+        for name in ("summary", "breakdown", "estimates", "staff", "mediation", "heatmap")
+        for suffix in ("", ".csv")
+    ),
+    Step("GET", "/api/reports/staffing", 403, 403, READ, 403),
+    Step("GET", "/api/reports/staffing.csv", 403, 403, READ, 403),
+    Step("GET", "/api/reports/national", 403, 403, 403, 403),
+    Step("GET", "/api/reports/national.csv", 403, 403, 403, 403),
     # Another agent finds the counter taken; a mediator may not sit at a plain counter.
     Step("POST", "/api/counters/{counter_id}/open", 409, 403, 403, 200),
     Step("POST", "/api/counters/{counter_id}/next", 403, 403, 403, 409),
