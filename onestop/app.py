@@ -15,7 +15,7 @@ import display.views
 import kiosk.api
 import kiosk.devices
 import kiosk.views
-from onestop import auth, errors, i18n, openapi, pages, realtime
+from onestop import auth, errors, i18n, openapi, pages, realtime, security
 from onestop.context import OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.extensions["onestop"] = state
     errors.init_app(app)
+    security.init_app(app, https=config.centre.https)
     i18n.init_app(app)
     for blueprint in (
         auth.bp,

@@ -14,11 +14,13 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from onestop.accounts import (
     add_device,
     add_staff,
     find_staff,
+    record_change,
     set_password,
     set_skills,
     staff_members,
@@ -201,8 +203,9 @@ def user_set_password(ctx: click.Context, name: str, password_stdin: bool) -> No
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with _editing(state, name) as staff:
+    with _editing(state, name) as (session, staff):
         set_password(staff, password)
+        record_change(session, state.centre.config, "password_set", None, user=name)
     click.echo(f"new password set for {name}")
 
 
@@ -225,8 +228,11 @@ def user_enable(ctx: click.Context, name: str) -> None:
 
 
 def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
-    with _editing(_state(_app(_settings(ctx))), name) as staff:
+    state = _state(_app(_settings(ctx)))
+    with _editing(state, name) as (session, staff):
         staff.active = active
+        kind = "staff_enabled" if active else "staff_disabled"
+        record_change(session, state.centre.config, kind, None, user=name)
     click.echo(f"{'enabled' if active else 'disabled'} {name}")
 
 
@@ -239,23 +245,33 @@ def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
 def user_skills(ctx: click.Context, name: str, services: str | None, languages: str | None) -> None:
     """Show, or replace, the services a person serves and the languages they speak."""
     state = _state(_app(_settings(ctx)))
-    with _editing(state, name) as staff:
+    with _editing(state, name) as (session, staff):
         set_skills(
             state.centre.config,
             staff,
             None if services is None else _codes(services),
             None if languages is None else _codes(languages),
         )
+        if services is not None or languages is not None:
+            record_change(
+                session,
+                state.centre.config,
+                "skills_changed",
+                None,
+                user=name,
+                services=staff.services,
+                languages=staff.languages,
+            )
         shown = (",".join(staff.services) or "-", ",".join(staff.languages) or "-")
     click.echo(f"{name}: services {shown[0]}; languages {shown[1]}")
 
 
 @contextmanager
-def _editing(state: OneStop, name: str) -> Iterator[Staff]:
+def _editing(state: OneStop, name: str) -> Iterator[tuple[Session, Staff]]:
     """One account, changed in one transaction; a refusal is a usage error."""
     try:
         with state.db.session(write=True) as session:
-            yield find_staff(session, state.centre.config, name)
+            yield session, find_staff(session, state.centre.config, name)
     except DomainError as error:
         raise click.UsageError(error.message) from None
 
