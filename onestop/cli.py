@@ -428,3 +428,46 @@ def staffing_command(ctx: click.Context, target: float, level: float, visitors: 
             f"{slot.mean_service_min:>8.1f} {slot.load:>8.1f} {row.needed:>7d} "
             f"{row.square_root:>7d} {row.staffed:>8.1f}{flag}"
         )
+
+
+def _database_url(ctx: click.Context) -> str:
+    settings = _settings(ctx)
+    return settings.database(_config(ctx).database)
+
+
+@main.command("backup")
+@config_option
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, target: Path) -> None:
+    """Copy the SQLite database to TARGET while the server runs (SQLite's online backup)."""
+    from onestop import backup
+
+    try:
+        tickets = backup.backup(_database_url(ctx), target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {tickets} ticket(s) to {target}")
+
+
+@main.command("restore")
+@config_option
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_context
+def restore_command(ctx: click.Context, source: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup SOURCE. Stop every server first."""
+    from onestop import backup
+    from onestop.db import Database
+
+    url = _database_url(ctx)
+    if not yes:
+        click.confirm(f"Replace the database with {source}? Stop every server first", abort=True)
+    try:
+        tickets = backup.restore(source, url)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    click.echo(f"restored {tickets} ticket(s) from {source}")
