@@ -19,6 +19,7 @@ from onestop import auth, errors, i18n, openapi, pages, realtime, security
 from onestop.context import OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
+from onestop.http import BoundedInt
 from onestop.settings import Settings
 from routing.centre import Centre
 from routing.clock import Clock, SystemClock
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=14),
     )
     app.extensions["onestop"] = state
+    app.url_map.converters["int"] = BoundedInt
     errors.init_app(app)
     security.init_app(app, https=config.centre.https)
     i18n.init_app(app)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import IntegerConverter, Map
 
 from routing.states import DomainError
 
@@ -34,3 +35,16 @@ def json_body(model: type[B]) -> B:
             f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
         )
         raise DomainError("invalid", problems) from None
+
+
+#: the largest id a database column holds (a signed 64-bit integer)
+MAX_ID = 2**63 - 1
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in a URL, up to `MAX_ID`: a larger number is no row (404), rather than an
+    overflow in the database driver (500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
