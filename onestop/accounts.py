@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.auth import ROLES, hash_password, new_device_key
+from onestop.http import has_control_characters
 from routing.clock import utcnow
 from routing.config import CentreConfig
 from routing.states import DomainError
@@ -34,8 +35,8 @@ def add_staff(
     services, languages = list(services), list(languages)
     if role not in ROLES:
         raise DomainError("invalid", f"role must be one of {', '.join(ROLES)}")
-    if not username.strip() or len(username) > 60:
-        raise DomainError("invalid", "a username has 1 to 60 characters")
+    if not username.strip() or len(username) > 60 or has_control_characters(username):
+        raise DomainError("invalid", "a username has 1 to 60 printable characters")
     _check_password(password)
     _check_codes(config, services, languages)
     staff = Staff(

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from onestop import throttle
 from onestop.context import onestop, read_store
-from onestop.http import Body, json_body
+from onestop.http import Body, has_control_characters, json_body
 from routing.states import DomainError
 from routing.store.models import Device, Staff
 from routing.store.sql import device_by_key_hash
@@ -115,6 +115,8 @@ def authenticate(username: str, password: str) -> Staff:
     Raises `DomainError('unauthorized')`, or `DomainError('rate_limited')` after repeated
     failures for this account or from this address (see `onestop.throttle`).
     """
+    if has_control_characters(username) or has_control_characters(password):
+        raise DomainError("unauthorized", "wrong username or password")
     state = onestop()
     address = request.remote_addr
     throttle.check(state.db, state.centre, username, address)

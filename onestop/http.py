@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
 from routing.states import DomainError
 
+#: control characters no person types (tab and newlines are allowed); PostgreSQL refuses NUL
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character that has no business in a text field."""
+    return CONTROL.search(text) is not None
+
 
 class Body(BaseModel):
-    """A request body: unknown fields are refused, not ignored."""
+    """A request body: unknown fields are refused, not ignored; no text carries control
+    characters."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=500)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        if isinstance(value, str) and has_control_characters(value):
+            raise ValueError("control characters are not allowed")
+        return value
 
 
 B = TypeVar("B", bound=Body)
