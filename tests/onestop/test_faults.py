@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from onestop.db import Database
 from tests.factories.configs import always_open
 from tests.factories.floor import AGENTS, SERVICE, staff_floor
 from tests.factories.ledger import assert_numbering_intact, assert_states_match_events
 from tests.factories.processes import Server
+from tests.factories.services import PrivatePostgres
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +45,10 @@ class Load:
 
     server: Server
     key: str
+    #: keep going through 503 answers (each kept in `unavailable`) instead of stopping
+    outages: bool = False
     issued: list[dict] = field(default_factory=list)
+    unavailable: list[dict] = field(default_factory=list)
     acted: list[tuple[str, str, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -80,6 +86,9 @@ class Load:
                 with self.lock:
                     if answer.status_code == 201:
                         self.issued.append(answer.json())
+                    elif answer.status_code == 503 and self.outages:
+                        self.unavailable.append(answer.json())
+                        time.sleep(0.02)
                     else:
                         self.failures.append(f"issue: {answer.status_code} {answer.text[:200]}")
                         return
@@ -94,25 +103,48 @@ class Load:
             with self.lock:
                 self.failures.append(f"{name} could not sit down: {error}")
             return
+        action = "next"
         with http:
             while not self.stop.is_set():
-                for action in ("next", "start", "finish"):
-                    try:
-                        answer = http.post(
-                            f"{self.server.url}/api/counters/{counter}/{action}",
-                            json={},
-                            timeout=20,
-                        )
-                    except requests.RequestException:
-                        return
-                    if action == "next" and answer.status_code == 204:
-                        time.sleep(0.02)
-                        break
+                url = f"{self.server.url}/api/counters/{counter}"
+                try:
+                    answer = http.post(f"{url}/{action}", json={}, timeout=20)
+                except requests.RequestException:
+                    return
+                if answer.status_code == 503 and self.outages:
                     with self.lock:
-                        if answer.status_code != 200:
-                            self.failures.append(f"{name} {action}: {answer.status_code}")
-                            return
-                        self.acted.append((name, action, answer.json()["number"]))
+                        self.unavailable.append(answer.json())
+                    time.sleep(0.02)
+                    continue  # nothing was done: the same step again
+                if answer.status_code == 409 and self.outages:
+                    # A step done but not acknowledged when the database went: read where
+                    # the counter stands, as the console does on reconnecting.
+                    action = _resume(http, url)
+                    continue
+                if action == "next" and answer.status_code == 204:
+                    time.sleep(0.02)
+                    continue
+                with self.lock:
+                    if answer.status_code != 200:
+                        self.failures.append(f"{name} {action}: {answer.status_code}")
+                        return
+                    self.acted.append((name, action, answer.json()["number"]))
+                action = NEXT_STEP[action]
+
+
+NEXT_STEP = {"next": "start", "start": "finish", "finish": "next"}
+
+
+def _resume(http: requests.Session, url: str) -> str:
+    """The step a counter is at: `next`, or `start` or `finish` for the ticket it holds."""
+    while True:
+        answer = http.get(url, timeout=20)
+        if answer.status_code == 200:
+            held = answer.json()["ticket"]
+            return (
+                "next" if held is None else {"called": "start", "serving": "finish"}[held["state"]]
+            )
+        time.sleep(0.05)
 
 
 def _wait_for(condition, timeout_s: float = LOAD_TIMEOUT_S) -> bool:
@@ -185,3 +217,51 @@ def test_sigkill_while_issuing_and_calling(database_url: str, tmp_path: Path) ->
         assert_numbering_intact(session)
         assert_states_match_events(session)
     db.dispose()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    cluster = PrivatePostgres()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+def test_postgres_restarted_under_load(private_postgres: PrivatePostgres, tmp_path: Path) -> None:
+    admin = create_engine(private_postgres.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE onestop"))
+    admin.dispose()
+    url = private_postgres.url.rsplit("/", 1)[0] + "/onestop"
+    server = Server(always_open(tmp_path), url, tmp_path / "server.log", threads=16)
+    key = staff_floor(server)
+    load = Load(server, key, outages=True)
+    with server:
+        assert server.process is not None
+        pid = server.process.pid
+        load.start()
+        assert _wait_for(lambda: len(load.issued) >= 30 and load.count("finish") >= 3)
+        private_postgres.stop("immediate")  # a crash, then a restart: recovery replays the WAL
+        assert _wait_for(lambda: len(load.unavailable) >= 20), load.failures
+        before_restart = len(load.issued)
+        private_postgres.start()
+        assert _wait_for(
+            lambda: len(load.issued) >= before_restart + 30 and load.count("finish") >= 6
+        ), load.failures
+        load.join()
+        assert server.process is not None and server.process.pid == pid  # never restarted
+    assert load.failures == []
+    assert {tuple(body["error"]) for body in load.unavailable} == {("code", "message")}
+    assert {body["error"]["code"] for body in load.unavailable} == {"unavailable"}
+
+    db = Database(url)
+    with db.session(write=False) as session:
+        numbering = assert_numbering_intact(session)
+        assert_states_match_events(session)
+    db.dispose()
+    stored = {
+        f"{prefix}{value:03d}" for (_, prefix), values in numbering.items() for value in values
+    }
+    assert {ticket["number"] for ticket in load.issued} <= stored
