@@ -8,22 +8,25 @@ Without their binaries a test is skipped, with the reason, unless CI=true, where
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, text
 
 from onestop.db import Database
 from tests.factories.configs import always_open
-from tests.factories.floor import AGENTS, SERVICE, staff_floor
+from tests.factories.floor import AGENTS, SERVICE, Floor, staff_floor
 from tests.factories.ledger import assert_numbering_intact, assert_states_match_events
 from tests.factories.processes import Server
-from tests.factories.services import PrivatePostgres
+from tests.factories.services import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.slow
 
@@ -265,3 +268,69 @@ def test_postgres_restarted_under_load(private_postgres: PrivatePostgres, tmp_pa
         f"{prefix}{value:03d}" for (_, prefix), values in numbering.items() for value in values
     }
     assert {ticket["number"] for ticket in load.issued} <= stored
+
+
+#: python-socketio's Redis listener retries after 1, 2, 4, 8 ... seconds
+REDIS_BACK_S = 40
+
+
+def _display(base: str) -> tuple[socketio.Client, queue.Queue[dict]]:
+    received: queue.Queue[dict] = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("called", received.put)
+    client.connect(base, auth={"display": "ground"}, transports=["websocket"], wait_timeout=10)
+    return client, received
+
+
+def _serve_one(floor: Floor) -> dict:
+    floor.issue()
+    called = floor.act("ana", "next")
+    floor.act("ana", "start")
+    floor.act("ana", "finish")
+    return called
+
+
+def test_redis_stopped_under_several_processes(postgres_url: str, tmp_path: Path) -> None:
+    redis_server = PrivateRedis()
+    redis_server.start()
+    env = {
+        "ONESTOP_REDIS_URL": redis_server.url,
+        "ONESTOP_REDIS_CHANNEL": f"onestop-test-{uuid.uuid4().hex}",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    config = always_open(tmp_path)
+    a, b = (Server(config, postgres_url, tmp_path / f"{n}.log", extra_env=env) for n in "ab")
+    key = staff_floor(a)
+    try:
+        with a, b:
+            display, calls = _display(b.url)
+            floor = Floor(a, key)
+            floor.seat("ana")
+            first = _serve_one(floor)
+            assert calls.get(timeout=10)["number"] == first["number"]
+
+            redis_server.stop()
+            # Issuing and calling go on through process A; B's display hears nothing...
+            during = [_serve_one(floor)["number"] for _ in range(3)]
+            # ...but what it reads on its periodic snapshot (any process) is the truth.
+            shown = requests.get(f"{b.url}/api/display/ground", timeout=10).json()
+            assert [call["number"] for call in shown["calls"][:3]] == during[::-1]
+
+            redis_server.start()
+            deadline = time.monotonic() + REDIS_BACK_S
+            heard = None
+            while heard is None and time.monotonic() < deadline:
+                after = _serve_one(floor)
+                try:
+                    while (event := calls.get(timeout=2))["number"] != after["number"]:
+                        assert event["number"] not in during  # nothing replayed out of order
+                    heard = event
+                except queue.Empty:
+                    continue
+            assert heard is not None, "the display was not reached after Redis came back"
+            display.disconnect()
+            floor.close()
+    finally:
+        redis_server.stop()
+    for log in (a.log, b.log):
+        assert "Traceback" not in log.read_text()
