@@ -12,6 +12,7 @@ statements are Core statements built once, with bound parameters, not ORM querie
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -150,7 +151,11 @@ class SqlStore:
         if not TOKEN_SHAPE.fullmatch(token):
             return None
         statement = select(Ticket).where(Ticket.centre == self.centre, Ticket.token == token)
-        return self.session.execute(statement).scalar_one_or_none()
+        ticket = self.session.execute(statement).scalar_one_or_none()
+        # The found token is compared again in constant time, as kiosk keys are.
+        if ticket is None or not hmac.compare_digest(ticket.token, token):
+            return None
+        return ticket
 
     def counter(self, counter_id: int, *, lock: bool = False) -> Counter:
         """The live row of a counter, created closed on first use; locked when asked."""

@@ -19,6 +19,7 @@ from onestop import auth
 from onestop.app import create_app
 from onestop.settings import Settings
 from onestop.throttle import PER_ACCOUNT, PER_ADDRESS, WINDOW
+from routing.store import sql
 from routing.store.models import Device, Staff
 from tests.conftest import OPEN_MOMENT
 from tests.factories.configs import REFERENCE_CONFIG, reference_data, write_config
@@ -155,6 +156,31 @@ def test_ticket_tokens_are_unguessable(app: Flask) -> None:
         tokens.add(token)
     assert len(tokens) == 30
     assert client.get("/api/tickets/" + "A" * 24).status_code == 404
+
+
+def test_ticket_tokens_are_compared_in_constant_time(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = add_kiosk(app)
+    token = (
+        app.test_client()
+        .post(
+            "/api/tickets",
+            json={"service": "tax-number", "language": "pt"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        .get_json()["token"]
+    )
+    compared: list[tuple[str, str]] = []
+    constant_time = hmac.compare_digest
+
+    def spy(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return constant_time(a, b)
+
+    monkeypatch.setattr(sql.hmac, "compare_digest", spy)
+    assert app.test_client().get(f"/api/tickets/{token}").status_code == 200
+    assert compared == [(token, token)]
 
 
 def _login(app: Flask, password: str, address: str = "192.0.2.10", user: str = "ana") -> int:
