@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import counters.api
 import counters.views
@@ -74,6 +75,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    if settings.proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
+        )
     socketio.init_app(
         app,
         async_mode="threading",

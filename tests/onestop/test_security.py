@@ -247,3 +247,31 @@ def test_the_sign_in_page_is_throttled_too(app: Flask) -> None:
             for password in ["wrong"] * PER_ACCOUNT + [PASSWORD]
         ]
     assert statuses == [401] * PER_ACCOUNT + [429]
+
+
+def test_behind_a_proxy_the_throttle_counts_the_client_not_the_proxy(
+    sqlite_url: str, open_day: None
+) -> None:
+    settings = Settings(config=REFERENCE_CONFIG, database_url=sqlite_url, kiosk_rate=0, proxies=1)
+    proxied = create_app(settings)
+    try:
+        add_person(proxied, "ana")
+        with freeze_time(OPEN_MOMENT):
+            for n in range(PER_ADDRESS):
+                answer = proxied.test_client().post(
+                    "/api/login",
+                    json={"username": f"user{n}", "password": "guess"},
+                    headers={"X-Forwarded-For": "198.51.100.7"},
+                    environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                )
+                assert answer.status_code == 401
+            for client_address, status in (("198.51.100.7", 429), ("198.51.100.8", 200)):
+                answer = proxied.test_client().post(
+                    "/api/login",
+                    json={"username": "ana", "password": PASSWORD},
+                    headers={"X-Forwarded-For": client_address},
+                    environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                )
+                assert answer.status_code == status, client_address
+    finally:
+        proxied.extensions["onestop"].db.dispose()
