@@ -272,6 +272,7 @@ _AUDIT_QUERY = {
     "to": "last local day, YYYY-MM-DD (default today; at most 366 days after from)",
     "ticket": "only this ticket number, e.g. A001",
 }
+_AUDIT_REFUSED = {422: "invalid: a malformed day or ticket number, or a span over 366 days"}
 _HELD = {**_COUNTER, 409: "no_ticket: the counter holds no called or serving ticket"}
 _SEATED = "Agents and mediators, at a counter they hold."
 
@@ -483,6 +484,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         AuditTrail,
         auth="staff",
         query=_AUDIT_QUERY,
+        answers=_AUDIT_REFUSED,
     ),
     ("GET", "/api/audit.csv"): Operation(
         "The audit trail's events as CSV with a header line, without a row limit. "
@@ -490,6 +492,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         auth="staff",
         query=_AUDIT_QUERY,
         media="text/csv",
+        answers=_AUDIT_REFUSED,
     ),
 }
 
