@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from counters import csrf
-from onestop.accounts import set_skills, staff_members
+from onestop.accounts import record_change, set_skills, staff_members
 from onestop.auth import current_staff
 from onestop.context import onestop, read_store, transaction
 from onestop.i18n import page_language, preferred_language
@@ -76,6 +76,7 @@ def staff_save(staff_id: int) -> Any:
                 abort(404)
             if member.id == me.id and not active:
                 raise DomainError("invalid", gettext("You cannot disable your own account."))
+            before = (member.services, member.languages, member.active)
             set_skills(
                 config,
                 member,
@@ -83,6 +84,17 @@ def staff_save(staff_id: int) -> Any:
                 request.form.getlist("languages"),
             )
             member.active = active
+            if (member.services, member.languages, member.active) != before:
+                record_change(
+                    store.session,
+                    config,
+                    "staff_changed",
+                    me,
+                    user=member.username,
+                    services=member.services,
+                    languages=member.languages,
+                    active=member.active,
+                )
     except DomainError as error:
         with read_store() as store:
             member = store.staff(staff_id)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from counters import admin, csrf
+from counters import admin, audit, csrf
 from counters.api import SEATED
 from onestop.auth import authenticate, current_staff, start_session
 from onestop.context import onestop, read_store, transaction
@@ -30,6 +30,7 @@ bp = Blueprint(
     static_url_path="/counter/static",
 )
 bp.register_blueprint(admin.bp)
+bp.register_blueprint(audit.bp)
 
 
 @bp.context_processor
@@ -66,7 +67,10 @@ def sign_in() -> Any:
         return render_template("counters/sign_in.html", error=error), 400
     try:
         staff = authenticate(request.form.get("username", ""), request.form.get("password", ""))
-    except DomainError:
+    except DomainError as refused:
+        if refused.code == "rate_limited":
+            error = gettext("Too many failed attempts. Please wait a few minutes.")
+            return render_template("counters/sign_in.html", error=error), 429
         error = gettext("Wrong username or password.")
         return render_template("counters/sign_in.html", error=error), 401
     language = session.get("lang")

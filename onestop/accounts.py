@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.auth import ROLES, hash_password, new_device_key
+from onestop.http import has_control_characters
+from routing.clock import utcnow
 from routing.config import CentreConfig
 from routing.states import DomainError
-from routing.store.models import Device, Staff
+from routing.store.models import Device, Event, Staff
 
 DEVICE_KINDS = ("kiosk",)
 
@@ -23,13 +26,17 @@ def add_staff(
     role: str,
     services: Iterable[str] = (),
     languages: Iterable[str] = (),
+    actor: Staff | None = None,
 ) -> Staff:
-    """Create a staff account; raises `DomainError('invalid')` for unknown roles or codes."""
+    """Create a staff account, on the audit trail as done by `actor` (None: the command line).
+
+    Raises `DomainError('invalid')` for unknown roles or codes.
+    """
     services, languages = list(services), list(languages)
     if role not in ROLES:
         raise DomainError("invalid", f"role must be one of {', '.join(ROLES)}")
-    if not username.strip() or len(username) > 60:
-        raise DomainError("invalid", "a username has 1 to 60 characters")
+    if not username.strip() or len(username) > 60 or has_control_characters(username):
+        raise DomainError("invalid", "a username has 1 to 60 printable characters")
     _check_password(password)
     _check_codes(config, services, languages)
     staff = Staff(
@@ -43,6 +50,16 @@ def add_staff(
     )
     session.add(staff)
     session.flush()
+    record_change(
+        session,
+        config,
+        "staff_added",
+        actor,
+        user=username,
+        role=role,
+        services=services,
+        languages=languages,
+    )
     return staff
 
 
@@ -93,11 +110,35 @@ def _check_codes(config: CentreConfig, services: list[str], languages: list[str]
         raise DomainError("invalid", f"unknown service or language code: {', '.join(unknown)}")
 
 
-def add_device(session: Session, config: CentreConfig, name: str, kind: str) -> str:
-    """Register a device and return its key; only its hash is stored."""
+def add_device(
+    session: Session, config: CentreConfig, name: str, kind: str, actor: Staff | None = None
+) -> str:
+    """Register a device and return its key; only its hash is stored (and the audit trail
+    records who added it, never the key)."""
     if kind not in DEVICE_KINDS:
         raise DomainError("invalid", f"kind must be one of {', '.join(DEVICE_KINDS)}")
     key, digest = new_device_key()
     session.add(Device(centre=config.centre.code, name=name, kind=kind, key_hash=digest))
     session.flush()
+    record_change(session, config, "device_added", actor, device=name, device_kind=kind)
     return key
+
+
+def record_change(
+    session: Session, config: CentreConfig, kind: str, actor: Staff | None, **data: Any
+) -> None:
+    """Put a change to accounts or devices on the audit trail: `actor` did `kind`.
+
+    Changes made from the command line have no actor; their data says so.
+    """
+    if actor is None:
+        data["by"] = "command line"
+    session.add(
+        Event(
+            centre=config.centre.code,
+            kind=kind,
+            at=utcnow(),
+            staff_id=actor.id if actor else None,
+            data=data,
+        )
+    )

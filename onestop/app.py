@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import counters.api
 import counters.views
@@ -17,10 +18,11 @@ import kiosk.api
 import kiosk.devices
 import kiosk.views
 import reports.views
-from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime
+from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime, security
 from onestop.context import PUBLISHER, OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
+from onestop.http import BoundedInt
 from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
@@ -61,7 +63,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.extensions["onestop"] = state
     logs.init_app(app)
+    app.url_map.converters["int"] = BoundedInt
     errors.init_app(app)
+    security.init_app(app, https=config.centre.https)
     i18n.init_app(app)
     for blueprint in (
         auth.bp,
@@ -76,6 +80,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    if settings.proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
+        )
     redis_url = settings.redis_url or config.redis_url
     health.init_app(app, redis_url, kiosk.devices.printer_health)
     queue: dict[str, Any] = {"message_queue": redis_url}

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, session
+from flask import Blueprint, current_app, g, jsonify, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from onestop import throttle
 from onestop.context import onestop, read_store
-from onestop.http import Body, json_body
+from onestop.http import Body, has_control_characters, json_body
 from routing.states import DomainError
 from routing.store.models import Device, Staff
 from routing.store.sql import device_by_key_hash
@@ -131,17 +132,35 @@ class KnownDevices:
         self._known[digest] = (device, time.monotonic() + self._ttl_s)
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 class Credentials(Body):
     username: str
     password: str
 
 
 def authenticate(username: str, password: str) -> Staff:
-    """The active staff member with these credentials; raises `DomainError('unauthorized')`."""
+    """The active staff member with these credentials.
+
+    Raises `DomainError('unauthorized')`, or `DomainError('rate_limited')` after repeated
+    failures for this account or from this address (see `onestop.throttle`).
+    """
+    if has_control_characters(username) or has_control_characters(password):
+        raise DomainError("unauthorized", "wrong username or password")
+    state = onestop()
+    address = request.remote_addr
+    throttle.check(state.db, state.centre, username, address)
     with read_store() as store:
         staff = store.staff_by_username(username)
-    if staff is None or not staff.active or not check_password_hash(staff.password_hash, password):
+    # An unknown name costs the same hash as a known one: timing tells no names apart.
+    known = check_password_hash(staff.password_hash if staff else _decoy_hash(), password)
+    if staff is None or not staff.active or not known:
+        throttle.failed(state.db, state.centre, username, address)
         raise DomainError("unauthorized", "wrong username or password")
+    throttle.succeeded(state.db, state.centre, username)
     return staff
 
 

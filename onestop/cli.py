@@ -12,12 +12,14 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from onestop import logs
 from onestop.accounts import (
     add_device,
     add_staff,
     find_staff,
+    record_change,
     set_password,
     set_skills,
     staff_members,
@@ -212,8 +214,9 @@ def user_set_password(ctx: click.Context, name: str, password_stdin: bool) -> No
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with _editing(state, name) as staff:
+    with _editing(state, name) as (session, staff):
         set_password(staff, password)
+        record_change(session, state.centre.config, "password_set", None, user=name)
     click.echo(f"new password set for {name}")
 
 
@@ -236,8 +239,11 @@ def user_enable(ctx: click.Context, name: str) -> None:
 
 
 def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
-    with _editing(_state(_app(_settings(ctx))), name) as staff:
+    state = _state(_app(_settings(ctx)))
+    with _editing(state, name) as (session, staff):
         staff.active = active
+        kind = "staff_enabled" if active else "staff_disabled"
+        record_change(session, state.centre.config, kind, None, user=name)
     click.echo(f"{'enabled' if active else 'disabled'} {name}")
 
 
@@ -250,23 +256,33 @@ def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
 def user_skills(ctx: click.Context, name: str, services: str | None, languages: str | None) -> None:
     """Show, or replace, the services a person serves and the languages they speak."""
     state = _state(_app(_settings(ctx)))
-    with _editing(state, name) as staff:
+    with _editing(state, name) as (session, staff):
         set_skills(
             state.centre.config,
             staff,
             None if services is None else _codes(services),
             None if languages is None else _codes(languages),
         )
+        if services is not None or languages is not None:
+            record_change(
+                session,
+                state.centre.config,
+                "skills_changed",
+                None,
+                user=name,
+                services=staff.services,
+                languages=staff.languages,
+            )
         shown = (",".join(staff.services) or "-", ",".join(staff.languages) or "-")
     click.echo(f"{name}: services {shown[0]}; languages {shown[1]}")
 
 
 @contextmanager
-def _editing(state: OneStop, name: str) -> Iterator[Staff]:
+def _editing(state: OneStop, name: str) -> Iterator[tuple[Session, Staff]]:
     """One account, changed in one transaction; a refusal is a usage error."""
     try:
         with state.db.session(write=True) as session:
-            yield find_staff(session, state.centre.config, name)
+            yield session, find_staff(session, state.centre.config, name)
     except DomainError as error:
         raise click.UsageError(error.message) from None
 
@@ -423,3 +439,46 @@ def staffing_command(ctx: click.Context, target: float, level: float, visitors: 
             f"{slot.mean_service_min:>8.1f} {slot.load:>8.1f} {row.needed:>7d} "
             f"{row.square_root:>7d} {row.staffed:>8.1f}{flag}"
         )
+
+
+def _database_url(ctx: click.Context) -> str:
+    settings = _settings(ctx)
+    return settings.database(_config(ctx).database)
+
+
+@main.command("backup")
+@config_option
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, target: Path) -> None:
+    """Copy the SQLite database to TARGET while the server runs (SQLite's online backup)."""
+    from onestop import backup
+
+    try:
+        tickets = backup.backup(_database_url(ctx), target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {tickets} ticket(s) to {target}")
+
+
+@main.command("restore")
+@config_option
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_context
+def restore_command(ctx: click.Context, source: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup SOURCE. Stop every server first."""
+    from onestop import backup
+    from onestop.db import Database
+
+    url = _database_url(ctx)
+    if not yes:
+        click.confirm(f"Replace the database with {source}? Stop every server first", abort=True)
+    try:
+        tickets = backup.restore(source, url)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    click.echo(f"restored {tickets} ticket(s) from {source}")

@@ -232,6 +232,22 @@ class Summary(BaseModel):
     total: SummaryTotal
 
 
+class AuditEvent(BaseModel):
+    at: dt.datetime
+    kind: str = Field(description="issued, called, recalled, started, finished, opened, …")
+    ticket: str | None = Field(description="the ticket's number, when the event is a ticket's")
+    service: str | None
+    counter: str | None = Field(description="the counter's name")
+    staff: str | None = Field(description="the username of who did it, if a person did")
+    device: str | None = Field(description="the kiosk that issued the ticket, on `issued`")
+    data: dict[str, Any]
+
+
+class AuditTrail(BaseModel):
+    events: list[AuditEvent]
+    truncated: bool = Field(description="true past 5000 events: the CSV has them all")
+
+
 @dataclass(frozen=True)
 class Operation:
     """What a route cannot say about itself."""
@@ -251,6 +267,12 @@ class Operation:
 
 
 _COUNTER = {404: "not_found: no such counter"}
+_AUDIT_QUERY = {
+    "from": "first local day, YYYY-MM-DD (default today)",
+    "to": "last local day, YYYY-MM-DD (default today; at most 366 days after from)",
+    "ticket": "only this ticket number, e.g. A001",
+}
+_AUDIT_REFUSED = {422: "invalid: a malformed day or ticket number, or a span over 366 days"}
 _HELD = {**_COUNTER, 409: "no_ticket: the counter holds no called or serving ticket"}
 _SEATED = "Agents and mediators, at a counter they hold."
 
@@ -309,7 +331,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Sign in; sets the session cookie.",
         StaffMember,
         body="Credentials",
-        answers={401: "unauthorized: wrong username or password"},
+        answers={
+            401: "unauthorized: wrong username or password",
+            429: "rate_limited: too many failed sign-ins for this account or address; wait",
+        },
     ),
     ("POST", "/api/logout"): Operation("Sign out.", LoggedOut),
     ("GET", "/api/me"): Operation("Who is signed in.", StaffMember, auth="staff"),
@@ -458,6 +483,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Managers and admins.",
         auth="staff",
     ),
+    ("GET", "/api/audit"): Operation(
+        "The audit trail: every event of the local days asked (today by default), oldest "
+        "first, with who did it (staff or kiosk), at which counter, to which ticket. "
+        "Managers and admins.",
+        AuditTrail,
+        auth="staff",
+        query=_AUDIT_QUERY,
+        answers=_AUDIT_REFUSED,
+    ),
+    ("GET", "/api/audit.csv"): Operation(
+        "The audit trail's events as CSV with a header line, without a row limit. "
+        "Managers and admins.",
+        auth="staff",
+        query=_AUDIT_QUERY,
+        media="text/csv",
+        answers=_AUDIT_REFUSED,
+    ),
 }
 _RANGE = {"from": "first local day, YYYY-MM-DD", "to": "last local day, YYYY-MM-DD"}
 #: the reports over a range of local days (reports/api.py): each as JSON and as CSV
@@ -535,6 +577,7 @@ RESPONSES = (
     PrinterState,
     Display,
     Summary,
+    AuditTrail,
 )
 
 

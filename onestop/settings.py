@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     #: tickets a minute per kiosk; 0 turns the limit off (load tests)
     kiosk_rate: int | None = Field(None, ge=0)
     secret_key: str | None = None
+    #: reverse proxies (nginx) in front that set X-Forwarded-For and -Proto; 0 when clients
+    #: connect directly. Sign-in throttling counts failures by the client's address.
+    proxies: int = Field(0, ge=0)
     #: where the displays' spoken announcements are kept once rendered
     audio_cache: Path = Field(default_factory=lambda: _cache_home() / "onestop" / "audio")
 

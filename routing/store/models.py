@@ -226,3 +226,17 @@ class MediationRequest(Base):
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     mediator_counter_id: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept a short while so repeated guesses are slowed down, whichever
+    process of the centre they reach."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_centre_key_at", "centre", "key", "at"),)
+
+    id: Mapped[intpk]
+    centre: Mapped[centre_code]
+    #: `user:<username>` or `address:<client address>`
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[now_utc]

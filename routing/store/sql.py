@@ -12,6 +12,8 @@ statements are Core statements built once, with bound parameters, not ORM querie
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -34,6 +36,8 @@ from routing.store.models import (
 )
 
 TICKETS = Ticket.__table__
+#: what `secrets.token_urlsafe` makes, at the length the column holds
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,43}")
 EVENTS = Event.__table__
 SEQUENCES = Sequence.__table__
 
@@ -142,8 +146,16 @@ class SqlStore:
         return event
 
     def ticket_by_token(self, token: str) -> Ticket | None:
+        """The ticket a public token names; None for an unknown or malformed token, which
+        is never sent to the database (PostgreSQL refuses a NUL in text, for one)."""
+        if not TOKEN_SHAPE.fullmatch(token):
+            return None
         statement = select(Ticket).where(Ticket.centre == self.centre, Ticket.token == token)
-        return self.session.execute(statement).scalar_one_or_none()
+        ticket = self.session.execute(statement).scalar_one_or_none()
+        # The found token is compared again in constant time, as kiosk keys are.
+        if ticket is None or not hmac.compare_digest(ticket.token, token):
+            return None
+        return ticket
 
     def counter(self, counter_id: int, *, lock: bool = False) -> Counter:
         """The live row of a counter, created closed on first use; locked when asked."""

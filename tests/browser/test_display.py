@@ -120,7 +120,7 @@ def test_two_quick_calls_both_show_and_are_announced_in_full_then_a_recall(
     _screenshot(page, "display-two-calls.png")
 
     page.wait_for_function(
-        "window.onestopDisplay.announcements().every((a) => a.status === 'done')",
+        "() => window.onestopDisplay.announcements().every((a) => a.status === 'done')",
         timeout=ANNOUNCED_MS,
     )
     for announcement in page.evaluate("window.onestopDisplay.announcements()"):

@@ -62,7 +62,7 @@ def _ticket(page: Page, server: Server) -> dict[str, Any]:
     _visible(page, "ticket")
     qr = page.locator('[data-field="qr"]')
     expect(qr).to_have_attribute("src", re.compile(r"^/t/[\w-]+/qr\.svg"))
-    page.wait_for_function("document.querySelector('[data-field=qr]').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('[data-field=qr]').naturalWidth > 0")
     token = qr.get_attribute("src").split("/")[2]  # type: ignore[union-attr]
     status = requests.get(f"{server.url}/api/tickets/{token}", timeout=10).json()
     expect(page.locator('[data-field="number"]')).to_have_text(status["number"])

@@ -54,7 +54,7 @@ def test_the_phone_page_turns_to_your_turn_when_a_counter_calls(
 
     # A recall buzzes again; serving and finishing change the words.
     assert agent.post(f"{server.url}/api/counters/3/recall", json={}, timeout=10).ok
-    page.wait_for_function("window.vibrations.length >= 2", timeout=10_000)
+    page.wait_for_function("() => window.vibrations.length >= 2", timeout=10_000)
     assert agent.post(f"{server.url}/api/counters/3/start", json={}, timeout=10).ok
     expect(page.locator('[data-field="message"]')).to_have_text(
         "Вас обслуговують біля віконця 3.",  # noqa: RUF001 (Ukrainian)

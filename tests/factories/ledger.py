@@ -47,3 +47,45 @@ def assert_numbering_intact(session: Session) -> dict[tuple[dt.date, str], list[
     assert None not in issued
     assert len(issued) == tickets and set(issued.values()) <= {1}, "a ticket without one event"
     return grouped
+
+
+#: the state each ticket event leaves its ticket in
+STATE_AFTER = {
+    "issued": "waiting",
+    "called": "called",
+    "recalled": "called",
+    "started": "serving",
+    "finished": "done",
+    "no_show": "no_show",
+    "transferred": "waiting",
+    "cancelled": "cancelled",
+}
+
+
+def assert_states_match_events(session: Session) -> dict[int, str]:
+    """Each ticket's state is the one its last event left it in (the row and its event are one
+    transaction: neither half is ever written alone), each counter holds at most one called or
+    serving ticket, and a called or serving ticket has its counter and call time. Returns the
+    state of every ticket by id."""
+    last: dict[int, str] = {}
+    statement = (
+        select(Event.ticket_id, Event.kind)
+        .where(Event.kind.in_(STATE_AFTER), Event.ticket_id.is_not(None))
+        .order_by(Event.id)
+    )
+    for ticket_id, kind in session.execute(statement):
+        last[ticket_id] = STATE_AFTER[kind]
+    states = {}
+    held: Counter[int] = Counter()
+    for ticket in session.execute(select(Ticket)).scalars():
+        state = ticket.state.value
+        said = last.get(ticket.id)
+        assert said == state, f"{ticket.number} is {state}; its events say {said}"
+        if state in ("called", "serving"):
+            assert ticket.counter_id is not None and ticket.called_at is not None, ticket.number
+            held[ticket.counter_id] += 1
+        if state in ("done", "no_show", "cancelled"):
+            assert ticket.ended_at is not None, ticket.number
+        states[ticket.id] = state
+    assert all(count == 1 for count in held.values()), f"a counter holds two tickets: {held}"
+    return states
