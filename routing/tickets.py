@@ -17,6 +17,7 @@ from routing.centre import Centre
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
+from routing.forecast import Newcomer, forecast_wait_min
 from routing.router import Seat, candidates
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
@@ -105,6 +106,9 @@ def issue(
             )
         )
         return refused
+    # Replayed before the sequence row is locked, for the same reason as the count above.
+    newcomer = Newcomer(chosen, priority, mediator, language)
+    estimate = forecast_wait_min(store, centre, newcomer, now)
     day = centre.calendar.local_day(now)
     sequence = store.next_number(chosen.prefix, day)
     # Stamp the arrival only now that the number is drawn under the sequence's lock, so
@@ -124,7 +128,7 @@ def issue(
         queued_at=now,
         recalls=0,
         transfers=0,
-        estimated_wait_min=estimates.estimate_wait_min(centre, chosen, ahead, now),
+        estimated_wait_min=estimate,
         device_id=device_id,
     )
     store.insert(ticket)
