@@ -64,7 +64,10 @@ def simulated_staff(config: CentreConfig) -> dict[int, Staff]:
 
     Mediators split the spoken languages in contiguous shares, as `onestop.demo` does, but
     zone by zone: mediator counters serve only their own floor's services, so a split across
-    the whole centre would leave half the languages without a mediator on each floor.
+    the whole centre would leave half the languages without a mediator on each floor. Each
+    mediator speaks its own share and the next one's, so every language has two mediators on
+    a floor that has two: one mediator per language leaves the Creoles' visitors (a third of
+    those who need mediation) queueing behind one person while the others sit idle.
     """
     people: dict[int, Staff] = {}
     spoken = [lang.code for lang in config.languages]
@@ -78,7 +81,9 @@ def simulated_staff(config: CentreConfig) -> dict[int, Staff]:
         mediators = [c for c in config.counters if c.kind == "mediator" and c.zone == zone]
         share = -(-len(spoken) // len(mediators))
         for i, counter in enumerate(mediators):
-            languages = sorted({"pt", *spoken[i * share : (i + 1) * share]})
+            shares = {i, (i + 1) % len(mediators)}
+            own = [code for k in shares for code in spoken[k * share : (k + 1) * share]]
+            languages = sorted({"pt", *own})
             people[counter.id] = _person(config, counter, "mediator", [], languages)
     return people
 

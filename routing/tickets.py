@@ -18,7 +18,7 @@ from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
 from routing.forecast import Newcomer, forecast_wait_min
-from routing.router import Seat, candidates
+from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -161,7 +161,7 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
         raise DomainError("counter_busy", "finish the mediation you accepted first")
     seat = Seat.of(config, staff)
     waiting = store.waiting(seat.services, sent_to=counter_id)
-    for ticket in candidates(waiting, seat, centre.policy, now):
+    for ticket in best_first(waiting, seat, centre.policy, now):
         if store.claim(ticket):
             break
     else:

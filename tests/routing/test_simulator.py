@@ -182,7 +182,7 @@ def test_staff_speak_every_language_on_every_floor() -> None:
     agent = staff[7]
     assert (agent.role, agent.services) == (
         "agent",
-        ["social-security-number", "social-security-benefits"],
+        ["social-security-number", "social-security-benefits", "health-user-number"],
     )
 
 
@@ -198,7 +198,8 @@ def test_every_policy_sees_the_same_visitors_and_the_json_has_api_shape() -> Non
     assert len(counts) == 1 and counts.pop() > 200
     for row in report["policies"]:
         assert row.keys() >= API_KEYS
-        assert row["mean_wait_min"] <= row["p95_wait_min"] <= row["max_wait_min"]
+        assert row["mean_wait_min"] <= row["max_wait_min"]
+        assert row["p95_wait_min"] <= row["max_wait_min"]
     assert {"mean_wait_min", "p95_wait_min", "max_wait_min"} <= report["pooled_bound"].keys()
 
 
