@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
 from routing.config import Service
-from routing.router import Seat, Waiting, eligible, snapshot
+from routing.router import Seat, Waiting, eligible
 from routing.states import CounterState
 from routing.store.protocol import TicketStore
 
@@ -71,7 +71,7 @@ def forecast_wait_min(
     mine = _newcomer_row(newcomer, now)
     seats = _seats(store, centre, day, now, close)
     ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
-    queues = _Queues([*snapshot(store.waiting()), mine], ranked)
+    queues = _Queues([*store.queue(), mine], ranked)
     waited = _replay(centre, mine, seats, queues, close)
     return round(max(0.0, (waited - now).total_seconds() / 60) * SHRINK, 1)
 

@@ -147,6 +147,16 @@ class Policy(Protocol):
         ...
 
 
+#: a lane: service, priority claimed, mediation language (None: no mediation), destination
+Lane = tuple[str, bool, str | None, int | None]
+
+
+def lane_of(ticket: Queued) -> Lane:
+    """The lane of a waiting ticket: within a lane every policy calls in arrival order."""
+    language = ticket.language if ticket.mediator else None
+    return (ticket.service, ticket.priority is not None, language, ticket.target_counter_id)
+
+
 def best_first(
     tickets: Iterable[Ticket], seat: Seat, policy: Policy, now: dt.datetime
 ) -> Iterator[Ticket]:
@@ -159,15 +169,10 @@ def best_first(
     the one subtle case, lwwt's priority line, is led by the earliest priority ticket, which
     is a head and sees every lane's head, the best of each lane.
     """
-    lanes: dict[tuple[str, bool, str | None, int | None], list[Waiting]] = {}
+    lanes: dict[Lane, list[Waiting]] = {}
     for row in snapshot(tickets):
         if eligible(row, seat):
-            key = (
-                row.service,
-                row.priority is not None,
-                row.language if row.mediator else None,
-                row.target_counter_id,
-            )
+            key = lane_of(row)
             lane = lanes.get(key)
             if lane is None:
                 lanes[key] = [row]

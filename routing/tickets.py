@@ -160,11 +160,8 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     if staff.role == "mediator" and store.mediator_request_of(staff.id) is not None:
         raise DomainError("counter_busy", "finish the mediation you accepted first")
     seat = Seat.of(config, staff)
-    waiting = store.waiting(seat.services, sent_to=counter_id)
-    for ticket in best_first(waiting, seat, centre.policy, now):
-        if store.claim(ticket):
-            break
-    else:
+    ticket = _claim_best(store, centre, seat, now)
+    if ticket is None:
         return None
     ticket.state = next_state("call", ticket.state)
     ticket.called_at = now
@@ -172,6 +169,24 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     ticket.staff_id = staff.id
     ticket.target_counter_id = None
     return _log(store, centre, "called", ticket, staff)
+
+
+def _claim_best(store: SqlStore, centre: Centre, seat: Seat, now: dt.datetime) -> Ticket | None:
+    """Claim the best ticket `seat` may call. The best is the head of some lane, so the heads
+    are read first; only when another counter holds every head worth having (concurrent
+    calls) is the whole queue read to find the next best."""
+    counter_id = seat.counter.id
+    heads = store.lane_heads(seat.services, sent_to=counter_id)
+    for ticket in best_first(heads, seat, centre.policy, now):
+        if store.claim(ticket):
+            return ticket
+    if not heads:
+        return None
+    waiting = store.waiting(seat.services, sent_to=counter_id)
+    for ticket in best_first(waiting, seat, centre.policy, now):
+        if store.claim(ticket):
+            return ticket
+    return None
 
 
 def recall(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ticket:

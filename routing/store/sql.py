@@ -15,12 +15,13 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Column, Executable, bindparam, func, insert, select
+from sqlalchemy import Column, Executable, bindparam, case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Result, RowMapping
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from routing.router import Waiting
 from routing.states import ACTIVE, CounterState, TicketState
 from routing.store.models import (
     Counter,
@@ -71,6 +72,15 @@ AHEAD = select(func.count()).where(
 WAITING_SINCE = select(func.count()).where(
     *_WAITING_IN_SERVICE, TICKETS.c.issued_at <= bindparam("issued_at")
 )
+QUEUE = select(
+    TICKETS.c.id,
+    TICKETS.c.service,
+    TICKETS.c.priority,
+    TICKETS.c.mediator,
+    TICKETS.c.language,
+    TICKETS.c.issued_at,
+    TICKETS.c.target_counter_id,
+).where(TICKETS.c.centre == bindparam("centre"), TICKETS.c.state == TicketState.WAITING)
 INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
 INSERT_EVENT = insert(EVENTS).returning(*EVENTS.c)
 DEVICES = Device.__table__
@@ -195,6 +205,42 @@ class SqlStore:
             if sent_to is not None:
                 wanted = wanted | (Ticket.target_counter_id == sent_to)
             statement = statement.where(wanted)
+        return list(self.session.execute(statement).scalars())
+
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it, in one Core statement and plain tuples
+        (no ticket objects: the estimate reads hundreds of rows on every ticket issued)."""
+        make = tuple.__new__
+        rows = self._core(QUEUE, {"centre": self.centre}, flush=True)
+        return [make(Waiting, (None, *row)) for row in rows]
+
+    def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
+        """The earliest waiting ticket of each lane (`routing.router.lane_of`) among the
+        services, plus those sent to `sent_to`: the database numbers each lane's tickets by
+        arrival and only the first of each is loaded, not the thousands behind them. Tickets
+        sent to another counter are left out: no other counter may call them."""
+        wanted = Ticket.service.in_(services) & Ticket.target_counter_id.is_(None)
+        if sent_to is not None:
+            wanted = wanted | (Ticket.target_counter_id == sent_to)
+        place = (
+            func.row_number()
+            .over(
+                partition_by=(
+                    Ticket.service,
+                    Ticket.priority.is_(None),
+                    case((Ticket.mediator, Ticket.language), else_=None),
+                    Ticket.target_counter_id,
+                ),
+                order_by=(Ticket.issued_at, Ticket.id),
+            )
+            .label("place")
+        )
+        ranked = (
+            select(Ticket.id, place)
+            .where(Ticket.centre == self.centre, Ticket.state == TicketState.WAITING, wanted)
+            .subquery()
+        )
+        statement = select(Ticket).join(ranked, Ticket.id == ranked.c.id).where(ranked.c.place == 1)
         return list(self.session.execute(statement).scalars())
 
     def claim(self, ticket: Ticket) -> bool:
