@@ -312,6 +312,16 @@ class SqlStore:
         """A counter never opened yet, as a closed row that is not added to the session."""
         return Counter(centre=self.centre, id=counter_id, state=CounterState.CLOSED)
 
+    def arrivals_between(
+        self, first: dt.datetime, last: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        """(issued_at, service) of every ticket issued from `first` up to, not including,
+        `last`: the recorded demand the staffing plan can be drawn from."""
+        statement = select(Ticket.issued_at, Ticket.service).where(
+            Ticket.centre == self.centre, Ticket.issued_at >= first, Ticket.issued_at < last
+        )
+        return [(issued_at, service) for issued_at, service in self.session.execute(statement)]
+
     def mediation_request(self, request_id: int, *, lock: bool = False) -> MediationRequest | None:
         statement = select(MediationRequest).where(
             MediationRequest.centre == self.centre, MediationRequest.id == request_id
