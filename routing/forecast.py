@@ -26,7 +26,6 @@ from routing.centre import Centre
 from routing.config import Counter as CounterConfig
 from routing.config import Service
 from routing.router import Seat, Waiting, eligible
-from routing.states import CounterState
 from routing.store.protocol import TicketStore
 
 #: how much longer a visitor takes with a mediator (REFERENCE.md's working model)
@@ -159,7 +158,7 @@ def _seats(
     all is open (the day is just starting): then every counter in its hours counts.
     """
     config = centre.config
-    live = {row.id: row for row in store.counters() if row.state != CounterState.CLOSED}
+    live = store.seated()
     busy_until = _busy_until(store, centre, now)
     windows = _windows(centre, day, close)
     seats: list[_Seat] = []
@@ -168,8 +167,7 @@ def _seats(
         if window is None or window[1] <= now:
             continue
         start, end = window
-        row = live.get(counter.id)
-        staff = store.staff(row.staff_id) if row is not None and row.staff_id else None
+        staff = live.get(counter.id)
         if staff is not None:
             free = max(now, start, busy_until.get(counter.id, now))
             seats.append(_Seat(Seat.of(counter, staff), free, end))

@@ -188,6 +188,14 @@ class MemoryStore:
     def counters(self) -> list[Counter]:
         return list(self._counters.values())
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id."""
+        return {
+            row.id: self._staff[row.staff_id]
+            for row in self._counters.values()
+            if row.state != CounterState.CLOSED and row.staff_id in self._staff
+        }
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         return self._held.get(counter_id)

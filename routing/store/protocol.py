@@ -46,6 +46,10 @@ class TicketStore(Protocol):
 
     def counters(self) -> list[Counter]: ...
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id."""
+        ...
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         ...

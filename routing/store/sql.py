@@ -178,6 +178,15 @@ class SqlStore:
         statement = select(Counter).where(Counter.centre == self.centre)
         return list(self.session.execute(statement).scalars())
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id, in one query."""
+        statement = (
+            select(Counter.id, Staff)
+            .join(Staff, Staff.id == Counter.staff_id)
+            .where(Counter.centre == self.centre, Counter.state != CounterState.CLOSED)
+        )
+        return {counter_id: staff for counter_id, staff in self.session.execute(statement)}
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         statement = select(Ticket).where(

@@ -248,6 +248,21 @@ def test_lane_heads_are_the_earliest_of_each_lane_and_the_queue_holds_every_wait
     assert {t.id for t in store.lane_heads(["tax-number"], sent_to=10)} == {tax.id, priority.id}
 
 
+def test_seated_names_who_sits_at_each_open_or_paused_counter(
+    backend: Backend, centre: Centre
+) -> None:
+    store = backend.store
+    assert store.seated() == {}
+    ana = _person(backend, "ana", ["residence-first"])
+    rui = _person(backend, "rui", ["tax-number"])
+    counters.open_counter(store, centre, 3, ana)
+    counters.open_counter(store, centre, 10, rui)
+    counters.pause(store, centre, 10, rui, "coffee")
+    assert {k: v.username for k, v in store.seated().items()} == {3: "ana", 10: "rui"}
+    counters.close(store, centre, 3, ana)
+    assert list(store.seated()) == [10]
+
+
 def test_refusals_are_recorded(backend: Backend, centre: Centre, clock: VirtualClock) -> None:
     clock.advance_to(MORNING.replace(hour=21))
     refused = tickets.issue(backend.store, centre, service="tax-number", language="pt")
