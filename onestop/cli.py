@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -30,6 +31,9 @@ from onestop.settings import Settings
 from routing.config import CentreConfig, ConfigError, load_config
 from routing.states import DomainError
 from routing.store.models import Staff
+
+if TYPE_CHECKING:
+    from routing.staffing import PlanRow
 
 CONFIG_HELP = "the centre's config (default ./config.yaml, or ONESTOP_CONFIG)"
 
@@ -412,20 +416,87 @@ def simulate_command(
     help="percent of visitors to call within the target",
 )
 @click.option("--visitors", default=750, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--from-db",
+    "from_db",
+    is_flag=True,
+    help="plan from the tickets stored in the database, weekday by weekday, not the model",
+)
+@click.option(
+    "--from",
+    "first",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="with --from-db: the first local day to read (default: 28 days before --to)",
+)
+@click.option(
+    "--to",
+    "last",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="with --from-db: the last local day to read (default: yesterday)",
+)
 @click.pass_context
-def staffing_command(ctx: click.Context, target: float, level: float, visitors: int) -> None:
-    """Counters needed per hour for the reference day model, beside those the config staffs."""
+def staffing_command(
+    ctx: click.Context,
+    target: float,
+    level: float,
+    visitors: int,
+    from_db: bool,
+    first: dt.datetime | None,
+    last: dt.datetime | None,
+) -> None:
+    """Counters needed per hour for the reference day model (or, with --from-db, for the
+    days recorded in the database), beside those the config staffs."""
     from routing.daymodel import DayModel
     from routing.staffing import model_profile, staffing_plan
 
-    config = _config(ctx)
-    plan = staffing_plan(
-        config, model_profile(DayModel(config, visitors_per_day=visitors)), target, level / 100
-    )
+    if not from_db:
+        config = _config(ctx)
+        plan = staffing_plan(
+            config, model_profile(DayModel(config, visitors_per_day=visitors)), target, level / 100
+        )
+        click.echo(
+            f"{visitors} visitors a day; {level:g}% called within {target:g} min; Erlang C with "
+            "every counter serving every service (a lower bound for counters bound to services)"
+        )
+        _print_plan(plan)
+        return
+    _recorded_staffing(ctx, target, level / 100, first, last)
+
+
+def _recorded_staffing(
+    ctx: click.Context,
+    target: float,
+    level: float,
+    first: dt.datetime | None,
+    last: dt.datetime | None,
+) -> None:
+    from routing.staffing import recorded_profiles, staffing_plan
+    from routing.store.sql import SqlStore
+
+    state = _state(_app(_settings(ctx)))
+    centre = state.centre
+    calendar = centre.calendar
+    to_day = last.date() if last else calendar.local_day(centre.clock.now()) - dt.timedelta(days=1)
+    from_day = first.date() if first else to_day - dt.timedelta(days=27)
+    if from_day > to_day:
+        click.echo("--from must not come after --to", err=True)
+        sys.exit(2)
+    start = calendar.at(from_day, dt.time())
+    stop = calendar.at(to_day + dt.timedelta(days=1), dt.time())
+    with state.db.session(write=False) as session:
+        arrivals = SqlStore(session, centre.code).arrivals_between(start, stop)
+    profiles = recorded_profiles(centre.config, arrivals, from_day, to_day)
     click.echo(
-        f"{visitors} visitors a day; {level:g}% called within {target:g} min; Erlang C with "
-        "every counter serving every service (a lower bound for counters bound to services)"
+        f"{len(arrivals)} tickets issued {from_day} to {to_day}, per open day of each weekday; "
+        f"{level * 100:g}% called within {target:g} min; Erlang C with every counter serving "
+        "every service (a lower bound for counters bound to services)"
     )
+    for weekday, profile in profiles.items():
+        click.echo(f"\n{weekday}")
+        _print_plan(staffing_plan(centre.config, profile, target, level))
+
+
+def _print_plan(plan: list[PlanRow]) -> None:
     click.echo(
         "{:<13} {:>8} {:>8} {:>8} {:>7} {:>7} {:>8}".format(
             "hour", "arrivals", "service", "Erlangs", "needed", "sqrt", "staffed"

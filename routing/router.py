@@ -9,7 +9,7 @@ and the tests. Whether the counter is open, staffed and inside its hours is chec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
 
@@ -147,9 +147,58 @@ class Policy(Protocol):
         ...
 
 
+#: a lane: service, priority claimed, mediation language (None: no mediation), destination
+Lane = tuple[str, bool, str | None, int | None]
+
+
+def lane_of(ticket: Queued) -> Lane:
+    """The lane of a waiting ticket: within a lane every policy calls in arrival order."""
+    language = ticket.language if ticket.mediator else None
+    return (ticket.service, ticket.priority is not None, language, ticket.target_counter_id)
+
+
+def best_first(
+    tickets: Iterable[Ticket], seat: Seat, policy: Policy, now: dt.datetime
+) -> Iterator[Ticket]:
+    """The tickets `seat` may call, one at a time in the order `policy` prefers.
+
+    Every policy keeps arrival order within a lane: one service, one class (priority claimed
+    or not), one mediation language, one destination counter. So the best ticket is always
+    the head of some lane, and ranking the heads alone (tens, not thousands) finds it; the
+    caller usually takes the first. The order is exactly `policy.rank` over every ticket:
+    the one subtle case, lwwt's priority line, is led by the earliest priority ticket, which
+    is a head and sees every lane's head, the best of each lane.
+    """
+    lanes: dict[Lane, list[Waiting]] = {}
+    for row in snapshot(tickets):
+        if eligible(row, seat):
+            key = lane_of(row)
+            lane = lanes.get(key)
+            if lane is None:
+                lanes[key] = [row]
+            else:
+                lane.append(row)
+    heads = {key: min(lane, key=_arrival) for key, lane in lanes.items()}
+    by_id = {id(row): key for key, row in heads.items()}
+    while heads:
+        best = policy.rank(list(heads.values()), seat, now)[0]
+        yield best.ticket
+        key = by_id.pop(id(best))
+        lane = lanes[key]
+        lane.remove(best)
+        if lane:
+            head = heads[key] = min(lane, key=_arrival)
+            by_id[id(head)] = key
+        else:
+            del heads[key]
+
+
 def candidates(
     tickets: Iterable[Ticket], seat: Seat, policy: Policy, now: dt.datetime
 ) -> list[Ticket]:
-    """The tickets `seat` may call, in the order `policy` prefers."""
-    rows = [row for row in snapshot(tickets) if eligible(row, seat)]
-    return [row.ticket for row in policy.rank(rows, seat, now)]
+    """Every ticket `seat` may call, in the order `policy` prefers."""
+    return list(best_first(tickets, seat, policy, now))
+
+
+def _arrival(row: Waiting) -> tuple[dt.datetime, int]:
+    return row.issued_at, row.id or 0

@@ -13,7 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from routing.config import CentreConfig, Span
+from routing.calendar import Calendar
+from routing.config import WEEKDAYS, CentreConfig, Span
 from routing.daymodel import INTENSITY, DayModel
 
 #: the usual service level: 80% of visitors called within the target
@@ -133,6 +134,52 @@ def model_profile(model: DayModel) -> list[HourLoad]:
         )
         start = end
     return slots
+
+
+def recorded_profiles(
+    config: CentreConfig,
+    arrivals: Sequence[tuple[dt.datetime, str]],
+    first: dt.date,
+    last: dt.date,
+) -> dict[str, list[HourLoad]]:
+    """Demand per weekday, hour by hour from that weekday's opening, as recorded: for each
+    weekday the centre opened between `first` and `last` (local dates, both included), the
+    mean number of tickets issued per slot on those days, and the mean service time of the
+    services they asked for (the config's means; a slot nobody came in takes the mean of all
+    services). `arrivals` are (issued_at, service).
+
+    A weekday open on no day of the range is left out.
+    """
+    calendar = Calendar(config.centre)
+    means = {s.code: s.mean_service_min for s in config.services}
+    overall = sum(means.values()) / len(means)
+    days: dict[str, int] = {}
+    day = first
+    while day <= last:
+        if calendar.hours_on(day) is not None:
+            name = WEEKDAYS[day.weekday()]
+            days[name] = days.get(name, 0) + 1
+        day += dt.timedelta(days=1)
+    counts: dict[tuple[str, int], list[float]] = {}
+    for issued_at, service in arrivals:
+        local = calendar.local(issued_at)
+        hours = calendar.hours_on(local.date())
+        if hours is None or not first <= local.date() <= last:
+            continue
+        slot = int((_minutes(local.time()) - _minutes(hours.start)) // 60)
+        counts.setdefault((WEEKDAYS[local.weekday()], slot), []).append(means.get(service, 10.0))
+    profiles: dict[str, list[HourLoad]] = {}
+    for name, opened in days.items():
+        hours = config.centre.hours[name]
+        opening, closing = _minutes(hours.start), _minutes(hours.end)
+        slots: list[HourLoad] = []
+        for index, start in enumerate(range(int(opening), int(closing), 60)):
+            service_times = counts.get((name, index), [])
+            mean = sum(service_times) / len(service_times) if service_times else overall
+            end = min(start + 60, closing)
+            slots.append(HourLoad(_time(start), _time(end), len(service_times) / opened, mean))
+        profiles[name] = slots
+    return {name: profiles[name] for name in WEEKDAYS if name in profiles}
 
 
 def staffed_counters(config: CentreConfig, start: dt.time, end: dt.time) -> float:

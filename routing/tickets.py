@@ -17,7 +17,8 @@ from routing.centre import Centre
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
-from routing.router import Seat, candidates
+from routing.forecast import Newcomer, forecast_wait_min
+from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -105,6 +106,9 @@ def issue(
             )
         )
         return refused
+    # Replayed before the sequence row is locked, for the same reason as the count above.
+    newcomer = Newcomer(chosen, priority, mediator, language)
+    estimate = forecast_wait_min(store, centre, newcomer, now)
     day = centre.calendar.local_day(now)
     sequence = store.next_number(chosen.prefix, day)
     # Stamp the arrival only now that the number is drawn under the sequence's lock, so
@@ -124,7 +128,7 @@ def issue(
         queued_at=now,
         recalls=0,
         transfers=0,
-        estimated_wait_min=estimates.estimate_wait_min(centre, chosen, ahead, now),
+        estimated_wait_min=estimate,
         device_id=device_id,
     )
     store.insert(ticket)
@@ -156,11 +160,8 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     if staff.role == "mediator" and store.mediator_request_of(staff.id) is not None:
         raise DomainError("counter_busy", "finish the mediation you accepted first")
     seat = Seat.of(config, staff)
-    waiting = store.waiting(seat.services, sent_to=counter_id)
-    for ticket in candidates(waiting, seat, centre.policy, now):
-        if store.claim(ticket):
-            break
-    else:
+    ticket = _claim_best(store, centre, seat, now)
+    if ticket is None:
         return None
     ticket.state = next_state("call", ticket.state)
     ticket.called_at = now
@@ -168,6 +169,24 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
     ticket.staff_id = staff.id
     ticket.target_counter_id = None
     return _log(store, centre, "called", ticket, staff)
+
+
+def _claim_best(store: SqlStore, centre: Centre, seat: Seat, now: dt.datetime) -> Ticket | None:
+    """Claim the best ticket `seat` may call. The best is the head of some lane, so the heads
+    are read first; only when another counter holds every head worth having (concurrent
+    calls) is the whole queue read to find the next best."""
+    counter_id = seat.counter.id
+    heads = store.lane_heads(seat.services, sent_to=counter_id)
+    for ticket in best_first(heads, seat, centre.policy, now):
+        if store.claim(ticket):
+            return ticket
+    if not heads:
+        return None
+    waiting = store.waiting(seat.services, sent_to=counter_id)
+    for ticket in best_first(waiting, seat, centre.policy, now):
+        if store.claim(ticket):
+            return ticket
+    return None
 
 
 def recall(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ticket:

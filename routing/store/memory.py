@@ -4,12 +4,14 @@ Rows are the model classes themselves, kept as transient SQLAlchemy objects (pla
 with ids assigned here and the models' Python-side defaults applied). The domain changes a
 ticket by setting its attributes and then appending exactly one event naming it; the store
 re-files the ticket in its indices on that event, so a counter's snapshot is read from an
-index of the waiting tickets per service instead of a scan.
+index of the waiting tickets per service instead of a scan, and a counter's best ticket
+from the heads of the lanes (a heap each) instead of the whole queue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 from collections import Counter as Tally
 from collections.abc import Collection
@@ -18,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 
+from routing.router import Waiting, snapshot
 from routing.states import ACTIVE, CounterState, TicketState
 from routing.store.models import (
     Base,
@@ -29,6 +32,9 @@ from routing.store.models import (
     Staff,
     Ticket,
 )
+
+#: a lane's heap entry: (arrival, ticket id, ticket)
+_Entry = tuple[dt.datetime, int, Ticket]
 
 
 @cache
@@ -75,7 +81,14 @@ class MemoryStore:
         self._waiting: dict[str, dict[int, Ticket]] = {}
         self._active: dict[int, Ticket] = {}
         self._held: dict[int, Ticket] = {}
-        self._filed: dict[int, tuple[str, dt.date, TicketState, int | None]] = {}
+        self._filed: dict[int, tuple[str, dt.date, TicketState, int | None, int | None]] = {}
+        #: waiting tickets sent to one counter, by that counter
+        self._sent: dict[int, dict[int, Ticket]] = {}
+        #: service -> (priority claimed, mediation language) -> heap of (arrival, id, ticket)
+        #: of the waiting tickets sent to no counter; entries stay until they reach the top,
+        #: and count only while `_lane_at` still files the ticket there
+        self._lanes: dict[str, dict[tuple[bool, str | None], list[_Entry]]] = {}
+        self._lane_at: dict[int, tuple[str, bool, str | None]] = {}
         self._issued: Tally[tuple[str, dt.date]] = Tally()
 
     @property
@@ -126,23 +139,39 @@ class MemoryStore:
 
     def _file(self, ticket: Ticket) -> None:
         """Move `ticket` to the indices its present service, day, state and counter call for."""
-        key = (ticket.service, ticket.day, ticket.state, ticket.counter_id)
+        key = (
+            ticket.service,
+            ticket.day,
+            ticket.state,
+            ticket.counter_id,
+            ticket.target_counter_id,
+        )
         previous = self._filed.get(ticket.id)
         if previous == key:
             return
         if previous is not None:
-            service, day, state, counter_id = previous
+            service, day, state, counter_id, target = previous
             self._issued[service, day] -= 1
             if state == TicketState.WAITING:
                 self._waiting[service].pop(ticket.id, None)
+                self._lane_at.pop(ticket.id, None)
+                if target is not None:
+                    self._sent[target].pop(ticket.id, None)
             elif state in ACTIVE:
                 self._active.pop(ticket.id, None)
                 if counter_id is not None and self._held.get(counter_id) is ticket:
                     del self._held[counter_id]
-        service, day, state, counter_id = key
+        service, day, state, counter_id, target = key
         self._issued[service, day] += 1
         if state == TicketState.WAITING:
             self._waiting.setdefault(service, {})[ticket.id] = ticket
+            if target is not None:
+                self._sent.setdefault(target, {})[ticket.id] = ticket
+            else:
+                lane = (ticket.priority is not None, ticket.language if ticket.mediator else None)
+                self._lane_at[ticket.id] = (service, *lane)
+                heap = self._lanes.setdefault(service, {}).setdefault(lane, [])
+                heapq.heappush(heap, (ticket.issued_at, ticket.id, ticket))
         elif state in ACTIVE:
             self._active[ticket.id] = ticket
             if counter_id is not None:
@@ -164,6 +193,14 @@ class MemoryStore:
     def counters(self) -> list[Counter]:
         return list(self._counters.values())
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id."""
+        return {
+            row.id: self._staff[row.staff_id]
+            for row in self._counters.values()
+            if row.state != CounterState.CLOSED and row.staff_id in self._staff
+        }
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         return self._held.get(counter_id)
@@ -182,14 +219,34 @@ class MemoryStore:
             return [t for queue in queues.values() for t in queue.values()]
         chosen = [t for s in services if s in queues for t in queues[s].values()]
         if sent_to is not None:
-            chosen += [
-                t
-                for s, queue in queues.items()
-                if s not in services
-                for t in queue.values()
-                if t.target_counter_id == sent_to
-            ]
+            chosen += [t for t in self._sent.get(sent_to, {}).values() if t.service not in services]
         return chosen
+
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it."""
+        return snapshot(self.waiting())
+
+    def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
+        """The earliest waiting ticket of each lane of `services`, and every ticket sent to
+        counter `sent_to` (a handful: their lane is that counter's own); tickets sent to other
+        counters are left out."""
+        heads: list[Ticket] = []
+        lane_at = self._lane_at
+        for service in services:
+            lanes = self._lanes.get(service)
+            if not lanes:
+                continue
+            for lane, heap in list(lanes.items()):
+                where = (service, *lane)
+                while heap and lane_at.get(heap[0][1]) != where:
+                    heapq.heappop(heap)
+                if heap:
+                    heads.append(heap[0][2])
+                else:
+                    del lanes[lane]
+        if sent_to is not None:
+            heads += self._sent.get(sent_to, {}).values()
+        return heads
 
     def claim(self, ticket: Ticket) -> bool:
         """Whether the ticket still waits (one process: nobody else can take it meanwhile)."""

@@ -82,7 +82,8 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("centre", "day", "number", name="uq_tickets_centre_day_number"),
-        Index("ix_tickets_queue", "centre", "state", "service"),
+        # arrival last: a lane's head, and the tickets ahead of one, are read in index order
+        Index("ix_tickets_queue", "centre", "state", "service", "issued_at"),
         Index("ix_tickets_counter", "centre", "counter_id", "state"),
     )
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from routing.store.models import Counter, Device, Event, MediationRequest, Refusal, Staff, Ticket
+
+if TYPE_CHECKING:
+    from routing.router import Waiting
 
 
 class TicketStore(Protocol):
@@ -43,6 +46,10 @@ class TicketStore(Protocol):
 
     def counters(self) -> list[Counter]: ...
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id."""
+        ...
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         ...
@@ -56,6 +63,16 @@ class TicketStore(Protocol):
     ) -> list[Ticket]:
         """The waiting tickets, optionally of some services only, plus those transferred to
         counter `sent_to` whatever their service: the router's snapshot."""
+        ...
+
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it (`Waiting.ticket` may be None): the
+        wait estimate replays the router over the whole queue on every ticket issued."""
+        ...
+
+    def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
+        """Like `waiting`, but only the earliest ticket of each lane (`routing.router.lane_of`):
+        enough to find a counter's best ticket without reading the whole queue."""
         ...
 
     def claim(self, ticket: Ticket) -> bool:

@@ -17,12 +17,13 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Column, Executable, bindparam, func, insert, select
+from sqlalchemy import Column, Executable, bindparam, case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Result, RowMapping
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from routing.router import Waiting
 from routing.states import ACTIVE, CounterState, TicketState
 from routing.store.models import (
     Counter,
@@ -75,6 +76,15 @@ AHEAD = select(func.count()).where(
 WAITING_SINCE = select(func.count()).where(
     *_WAITING_IN_SERVICE, TICKETS.c.issued_at <= bindparam("issued_at")
 )
+QUEUE = select(
+    TICKETS.c.id,
+    TICKETS.c.service,
+    TICKETS.c.priority,
+    TICKETS.c.mediator,
+    TICKETS.c.language,
+    TICKETS.c.issued_at,
+    TICKETS.c.target_counter_id,
+).where(TICKETS.c.centre == bindparam("centre"), TICKETS.c.state == TicketState.WAITING)
 INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
 INSERT_EVENT = insert(EVENTS).returning(*EVENTS.c)
 DEVICES = Device.__table__
@@ -180,6 +190,15 @@ class SqlStore:
         statement = select(Counter).where(Counter.centre == self.centre)
         return list(self.session.execute(statement).scalars())
 
+    def seated(self) -> dict[int, Staff]:
+        """Who sits at each counter that is open or paused, by counter id, in one query."""
+        statement = (
+            select(Counter.id, Staff)
+            .join(Staff, Staff.id == Counter.staff_id)
+            .where(Counter.centre == self.centre, Counter.state != CounterState.CLOSED)
+        )
+        return {counter_id: staff for counter_id, staff in self.session.execute(statement)}
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         statement = select(Ticket).where(
@@ -207,6 +226,42 @@ class SqlStore:
             if sent_to is not None:
                 wanted = wanted | (Ticket.target_counter_id == sent_to)
             statement = statement.where(wanted)
+        return list(self.session.execute(statement).scalars())
+
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it, in one Core statement and plain tuples
+        (no ticket objects: the estimate reads hundreds of rows on every ticket issued)."""
+        make = tuple.__new__
+        rows = self._core(QUEUE, {"centre": self.centre}, flush=True)
+        return [make(Waiting, (None, *row)) for row in rows]
+
+    def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
+        """The earliest waiting ticket of each lane (`routing.router.lane_of`) among the
+        services, plus those sent to `sent_to`: the database numbers each lane's tickets by
+        arrival and only the first of each is loaded, not the thousands behind them. Tickets
+        sent to another counter are left out: no other counter may call them."""
+        wanted = Ticket.service.in_(services) & Ticket.target_counter_id.is_(None)
+        if sent_to is not None:
+            wanted = wanted | (Ticket.target_counter_id == sent_to)
+        place = (
+            func.row_number()
+            .over(
+                partition_by=(
+                    Ticket.service,
+                    Ticket.priority.is_(None),
+                    case((Ticket.mediator, Ticket.language), else_=None),
+                    Ticket.target_counter_id,
+                ),
+                order_by=(Ticket.issued_at, Ticket.id),
+            )
+            .label("place")
+        )
+        ranked = (
+            select(Ticket.id, place)
+            .where(Ticket.centre == self.centre, Ticket.state == TicketState.WAITING, wanted)
+            .subquery()
+        )
+        statement = select(Ticket).join(ranked, Ticket.id == ranked.c.id).where(ranked.c.place == 1)
         return list(self.session.execute(statement).scalars())
 
     def claim(self, ticket: Ticket) -> bool:
@@ -277,6 +332,16 @@ class SqlStore:
     def closed_counter(self, counter_id: int) -> Counter:
         """A counter never opened yet, as a closed row that is not added to the session."""
         return Counter(centre=self.centre, id=counter_id, state=CounterState.CLOSED)
+
+    def arrivals_between(
+        self, first: dt.datetime, last: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        """(issued_at, service) of every ticket issued from `first` up to, not including,
+        `last`: the recorded demand the staffing plan can be drawn from."""
+        statement = select(Ticket.issued_at, Ticket.service).where(
+            Ticket.centre == self.centre, Ticket.issued_at >= first, Ticket.issued_at < last
+        )
+        return [(issued_at, service) for issued_at, service in self.session.execute(statement)]
 
     def mediation_request(self, request_id: int, *, lock: bool = False) -> MediationRequest | None:
         statement = select(MediationRequest).where(

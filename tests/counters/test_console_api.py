@@ -47,7 +47,12 @@ def test_the_snapshot_counts_what_this_counter_may_call(app: Flask) -> None:
         assert snapshot["counter"]["state"] == "open" and snapshot["ticket"] is None
         assert snapshot["no_show_after_recalls"] == 2
         rows = _rows(snapshot)
-        assert list(rows) == ["residence-first", "residence-renewal"]
+        assert list(rows) == [
+            "residence-first",
+            "residence-renewal",
+            "family-reunification",
+            "immigration-info",
+        ]
         # Three wait for a first permit; Ana may call two (the Wolof visitor needs a mediator),
         # and none of the renewals, which she does not serve.
         assert (rows["residence-first"]["waiting"], rows["residence-first"]["callable"]) == (3, 2)
@@ -95,7 +100,7 @@ def test_managers_see_any_counter_and_unknown_ones_are_404(app: Flask) -> None:
         None,
         None,
     )
-    assert [row["callable"] for row in closed["queue"]["services"]] == [0, 0]
+    assert [row["callable"] for row in closed["queue"]["services"]] == [0, 0, 0]
     assert boss.get("/api/counters/999").status_code == 404
 
 

@@ -189,7 +189,7 @@ def test_the_admin_edits_skills_and_the_router_follows(app: Flask) -> None:
     saved = admin.post(form, data={**wanted, "csrf_token": token})
     assert saved.status_code == 302
     assert "Saved." in admin.get(saved.headers["Location"] + "&lang=en").get_data(as_text=True)
-    assert _offered(ana) == [10, 11, 12]
+    assert _offered(ana) == [9, 10, 11, 12, 14]
 
     own = admin.post(
         f"/counter/staff/{admin_id}",

@@ -1,12 +1,20 @@
-"""`onestop simulate` and `onestop staffing` on the reference config (no database, no app)."""
+"""`onestop simulate` and `onestop staffing` on the reference config (no app; a database only
+for `staffing --from-db`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from click.testing import CliRunner
+from freezegun import freeze_time
 
 from onestop.cli import main
+from onestop.db import Database
+from routing.centre import Centre
+from routing.config import load_config
+from routing.store.sql import SqlStore
+from routing.tickets import issue
 from tests.factories.configs import REFERENCE_CONFIG
 
 API_KEYS = {
@@ -56,3 +64,35 @@ def test_staffing_prints_every_hour_of_the_reference_day() -> None:
 def test_a_bad_config_is_reported() -> None:
     result = CliRunner().invoke(main, ["--config", "/nonexistent.yaml", "simulate"])
     assert result.exit_code == 1
+
+
+def test_staffing_from_the_database_plans_each_weekday_from_its_tickets(
+    sqlite_url: str, tmp_path
+) -> None:
+    database = Database(sqlite_url)
+    database.upgrade()
+    centre = Centre(load_config(REFERENCE_CONFIG))
+    with database.session(write=True) as session:
+        store = SqlStore(session, centre.code)
+        for minute in range(0, 120, 2):  # 60 tickets on Monday 4 January 2027, 08:30-10:30
+            moment = dt.datetime(2027, 1, 4, 8, 30, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
+            with freeze_time(moment):
+                issue(store, centre, service="tax-number", language="pt")
+    database.dispose()
+    env = {"DATABASE_URL": sqlite_url, "ONESTOP_DATABASE_URL": None, "ONESTOP_CONFIG": None}
+    args = ["--config", str(REFERENCE_CONFIG), "staffing", "--from-db"]
+    result = CliRunner().invoke(
+        main, [*args, "--from", "2027-01-04", "--to", "2027-01-09"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("60 tickets issued 2027-01-04 to 2027-01-09")
+    monday = lines.index("mon")
+    assert lines[monday + 2].split()[:2] == ["08:30-09:30", "30.0"]
+    assert lines[monday + 3].split()[:2] == ["09:30-10:30", "30.0"]
+    assert lines[monday + 4].split()[:2] == ["10:30-11:30", "0.0"]
+    assert "sat" in lines and "sun" not in lines
+    backwards = CliRunner().invoke(
+        main, [*args, "--from", "2027-01-09", "--to", "2027-01-04"], env=env
+    )
+    assert backwards.exit_code == 2 and "--from must not come after --to" in backwards.output

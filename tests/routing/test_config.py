@@ -106,7 +106,10 @@ def test_lines_deep_in_the_reference_config(tmp_path: Path) -> None:
         tmp_path,
         ("    target_min: 15\n", '    target_min: "soon"\n'),
         ("    prefix: B\n", "    prefix: A   # was B\n"),
-        ("    services: [tax-number]\n", "    services: [tax-numbr]\n"),
+        (
+            "    services: [tax-number, tax-returns, social-security-benefits]\n",
+            "    services: [tax-numbr, tax-returns, social-security-benefits]\n",
+        ),
         ('    hours: "14:00-20:00"\n', '    hours: "25:00-26:00"\n'),
         ('    tue: "08:30-20:00"\n', '    tue: "20:00-08:30"\n'),
     )

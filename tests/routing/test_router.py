@@ -17,6 +17,7 @@ from routing.clock import VirtualClock
 from routing.config import load_config
 from routing.policies import POLICIES, Rules, make_policy
 from routing.router import Seat, candidates, eligible
+from routing.router import snapshot as router_snapshot
 from routing.states import DomainError, TicketState
 from routing.store.memory import MemoryStore
 from routing.store.models import Staff, Ticket
@@ -65,9 +66,14 @@ def waiting(service: str, *, mediator: bool = False, language: str = "pt", to: i
 
 
 def test_a_seat_serves_the_counters_services_narrowed_to_the_skills_in_their_order() -> None:
-    counter = CONFIG.counter(5)  # residence-renewal, residence-first, immigration-info
+    counter = CONFIG.counter(5)  # residence-renewal, -first, immigration-info, family-reunif.
     everything = Seat.of(counter, person(5))
-    assert everything.ordered == ("residence-renewal", "residence-first", "immigration-info")
+    assert everything.ordered == (
+        "residence-renewal",
+        "residence-first",
+        "immigration-info",
+        "family-reunification",
+    )
     skilled = Seat.of(counter, person(5, ("immigration-info", "tax-number", "residence-first")))
     assert skilled.ordered == ("immigration-info", "residence-first")
     assert skilled.services == {"immigration-info", "residence-first"}
@@ -107,8 +113,8 @@ def test_counters_call_only_inside_their_hours(floor) -> None:
     for staff in (morning, evening):
         store.add(staff)
         counters.open_counter(store, centre, staff.id, staff)
-    tickets.issue(store, centre, service="tax-number", language="pt")
     tickets.issue(store, centre, service="social-security-number", language="pt")
+    tickets.issue(store, centre, service="tax-returns", language="pt")
     with pytest.raises(DomainError) as closed:
         tickets.call_next(store, centre, 12, evening)
     assert closed.value.code == "counter_closed"
@@ -118,7 +124,7 @@ def test_counters_call_only_inside_their_hours(floor) -> None:
     tickets.issue(store, centre, service="social-security-number", language="pt")
     with pytest.raises(DomainError):
         tickets.call_next(store, centre, 9, morning)
-    assert tickets.call_next(store, centre, 12, evening).service == "tax-number"
+    assert tickets.call_next(store, centre, 12, evening).service == "tax-returns"
 
 
 def test_a_paused_counter_calls_nobody(floor) -> None:
@@ -235,6 +241,19 @@ def test_a_ranking_holds_every_eligible_ticket_once_and_nothing_else(
     assert {t.id for t in order} == {t.id for t in snapshot if eligible(t, at)}
     assert [lane(t, at) for t in order] == sorted(lane(t, at) for t in order)
     assert_priority_in_arrival_order(order, at)
+
+
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+@given(data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_ranking_lane_heads_gives_the_policy_s_order_over_every_ticket(
+    policy: str, data: st.DataObject
+) -> None:
+    at = data.draw(seats())
+    snapshot = materialise(data.draw(st.lists(arrivals_at(at.counter.id), max_size=40)))
+    rules = make_policy(policy, RULES)
+    rows = [row for row in router_snapshot(snapshot) if eligible(row, at)]
+    assert candidates(snapshot, at, rules, NOW) == [row.ticket for row in rules.rank(rows, at, NOW)]
 
 
 # --- properties through the domain: issue, call, finish and transfer on a MemoryStore -------

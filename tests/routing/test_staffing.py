@@ -14,6 +14,7 @@ from routing.staffing import (
     erlang_c,
     mean_wait_min,
     model_profile,
+    recorded_profiles,
     square_root_staffing,
     staffed_counters,
     staffing_plan,
@@ -87,3 +88,31 @@ def test_the_plan_flags_hours_short_of_counters() -> None:
     busy_row, quiet_row = staffing_plan(config, [busy, quiet])
     assert busy.load == pytest.approx(40) and busy_row.needed > 40 and busy_row.short
     assert quiet_row.needed == counters_needed(6.0, 12.0, 30.0) and not quiet_row.short
+
+
+def test_the_recorded_profile_averages_each_weekday_over_the_days_it_opened() -> None:
+    """Two Mondays and two Tuesdays in the range (Lisbon on UTC in winter): 6 tickets in the
+    first hour of the Mondays make 3 a Monday; 08:30-09:30 is slot one."""
+    config = load_config(REFERENCE_CONFIG)
+    monday = dt.date(2027, 1, 4)
+    at = [
+        (dt.datetime(2027, 1, 4, 8, 40, tzinfo=dt.UTC), "tax-number"),
+        (dt.datetime(2027, 1, 4, 9, 10, tzinfo=dt.UTC), "tax-number"),
+        (dt.datetime(2027, 1, 4, 9, 29, tzinfo=dt.UTC), "residence-first"),
+        (dt.datetime(2027, 1, 11, 8, 30, tzinfo=dt.UTC), "residence-first"),
+        (dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.UTC), "residence-first"),
+        (dt.datetime(2027, 1, 11, 9, 15, tzinfo=dt.UTC), "tax-number"),
+        (dt.datetime(2027, 1, 11, 19, 59, tzinfo=dt.UTC), "tax-number"),
+        (dt.datetime(2027, 1, 12, 10, 0, tzinfo=dt.UTC), "tax-number"),
+        (dt.datetime(2027, 1, 19, 10, 0, tzinfo=dt.UTC), "tax-number"),  # after the range
+    ]
+    profiles = recorded_profiles(config, at, monday, monday + dt.timedelta(days=8))
+    assert list(profiles) == ["mon", "tue", "wed", "thu", "fri", "sat"]
+    first, *_, last = profiles["mon"]
+    assert (first.start, first.end, first.arrivals) == (dt.time(8, 30), dt.time(9, 30), 3.0)
+    assert first.mean_service_min == pytest.approx((3 * 10 + 3 * 20) / 6)
+    assert (last.start, last.end, last.arrivals) == (dt.time(19, 30), dt.time(20, 0), 0.5)
+    assert sum(slot.arrivals for slot in profiles["tue"]) == 0.5  # one ticket, two Tuesdays
+    assert sum(slot.arrivals for slot in profiles["wed"]) == 0.0
+    plan = staffing_plan(config, profiles["mon"])
+    assert len(plan) == 12 and plan[0].needed >= 1

@@ -210,6 +210,59 @@ def test_a_ticket_sent_to_a_counter_is_in_its_snapshot_whatever_its_service(
     assert store.waiting(["tax-number"], sent_to=11) == []
 
 
+def test_lane_heads_are_the_earliest_of_each_lane_and_the_queue_holds_every_waiting_ticket(
+    backend: Backend, centre: Centre, clock: VirtualClock
+) -> None:
+    store = backend.store
+    first = _issue(store, centre, "residence-first")
+    _later(clock, 1)
+    _issue(store, centre, "residence-first")
+    priority = _issue(store, centre, "residence-first", priority="elderly")
+    _later(clock, 1)
+    _issue(store, centre, "residence-first", priority="infant")
+    creole = tickets.issue(store, centre, service="residence-first", language="kea", mediator=True)
+    ukrainian = tickets.issue(
+        store, centre, service="residence-first", language="uk", mediator=True
+    )
+    tax = _issue(store, centre, "tax-number")
+    _issue(store, centre, "tax-number")
+    heads = {t.id for t in store.lane_heads(["residence-first", "tax-returns"])}
+    assert heads == {first.id, priority.id, creole.id, ukrainian.id}  # type: ignore[union-attr]
+    assert {t.id for t in store.lane_heads(["tax-number"])} == {tax.id}
+    assert store.lane_heads(["nationality"]) == []
+    rows = store.queue()
+    assert {row.id for row in rows} == {t.id for t in store.waiting()} and len(rows) == 8
+    row = next(row for row in rows if row.id == creole.id)  # type: ignore[union-attr]
+    assert (row.service, row.mediator, row.language, row.priority) == (
+        "residence-first",
+        True,
+        "kea",
+        None,
+    )
+    ana = _person(backend, "ana", ["residence-first"])
+    counters.open_counter(store, centre, 3, ana)
+    assert tickets.call_next(store, centre, 3, ana) is priority
+    tickets.transfer(store, centre, 3, ana, to_counter=10)
+    heads = {t.id for t in store.lane_heads(["residence-first"])}
+    assert priority.id not in heads and len(heads) == 4
+    assert {t.id for t in store.lane_heads(["tax-number"], sent_to=10)} == {tax.id, priority.id}
+
+
+def test_seated_names_who_sits_at_each_open_or_paused_counter(
+    backend: Backend, centre: Centre
+) -> None:
+    store = backend.store
+    assert store.seated() == {}
+    ana = _person(backend, "ana", ["residence-first"])
+    rui = _person(backend, "rui", ["tax-number"])
+    counters.open_counter(store, centre, 3, ana)
+    counters.open_counter(store, centre, 10, rui)
+    counters.pause(store, centre, 10, rui, "coffee")
+    assert {k: v.username for k, v in store.seated().items()} == {3: "ana", 10: "rui"}
+    counters.close(store, centre, 3, ana)
+    assert list(store.seated()) == [10]
+
+
 def test_refusals_are_recorded(backend: Backend, centre: Centre, clock: VirtualClock) -> None:
     clock.advance_to(MORNING.replace(hour=21))
     refused = tickets.issue(backend.store, centre, service="tax-number", language="pt")
