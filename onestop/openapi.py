@@ -273,6 +273,9 @@ _AUDIT_QUERY = {
     "ticket": "only this ticket number, e.g. A001",
 }
 _AUDIT_REFUSED = {422: "invalid: a malformed day or ticket number, or a span over 366 days"}
+_RANGE_REFUSED = {
+    422: "invalid: a malformed day, a range that ends before it starts, or a bad `by`"
+}
 _HELD = {**_COUNTER, 409: "no_ticket: the counter holds no called or serving ticket"}
 _SEATED = "Agents and mediators, at a counter they hold."
 
@@ -470,12 +473,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         Summary,
         auth="staff",
         query={"from": "first local day, YYYY-MM-DD", "to": "last local day, YYYY-MM-DD"},
+        answers=_RANGE_REFUSED,
     ),
     ("GET", "/api/reports/summary.csv"): Operation(
         "The summary's rows as CSV with a header line. Managers and admins.",
         auth="staff",
         query={"from": "first local day, YYYY-MM-DD", "to": "last local day, YYYY-MM-DD"},
         media="text/csv",
+        answers=_RANGE_REFUSED,
     ),
     ("GET", "/api/reports/floor"): Operation(
         "The floor now: waiting per service against its target, the longest wait, every "
@@ -526,10 +531,14 @@ _REPORTS = {
 for _name, (_summary, _query) in _REPORTS.items():
     _who = "" if _name == "national" else " Managers and admins."
     OPERATIONS["GET", f"/api/reports/{_name}"] = Operation(
-        f"{_summary}.{_who}", auth="staff", query=_query
+        f"{_summary}.{_who}", auth="staff", query=_query, answers=_RANGE_REFUSED
     )
     OPERATIONS["GET", f"/api/reports/{_name}.csv"] = Operation(
-        f"The same as CSV with a header line.{_who}", auth="staff", query=_query, media="text/csv"
+        f"The same as CSV with a header line.{_who}",
+        auth="staff",
+        query=_query,
+        media="text/csv",
+        answers=_RANGE_REFUSED,
     )
 
 SECURITY_SCHEMES = {
