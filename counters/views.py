@@ -7,6 +7,7 @@ the console's buttons call the JSON API and its live feed comes over Socket.IO.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -15,7 +16,7 @@ from counters import admin, audit, csrf
 from counters.api import SEATED
 from onestop.auth import authenticate, current_staff, start_session
 from onestop.context import onestop, read_store, transaction
-from onestop.i18n import intl_tag, kiosk_language, page_language, preferred_language
+from onestop.i18n import intl_tag, page_language, staff_language
 from routing import counters
 from routing.config import CentreConfig
 from routing.config import Counter as CounterConfig
@@ -38,21 +39,13 @@ def _forms() -> dict[str, Any]:
     return {"csrf_token": csrf.token, "csrf_field": csrf.FIELD}
 
 
-def staff_language() -> None:
-    """Pages in the language asked for with `?lang=` (remembered), else the browser's."""
-    asked = request.args.get("lang")
-    if kiosk_language(asked) is not None:
-        session["lang"] = asked
-    preferred_language(asked, session.get("lang"))
-
-
 @bp.get("/counter")
 def home() -> Any:
     """Sign in; then the counter this person holds, or the counters they may open."""
     staff_language()
     staff = current_staff()
     if staff is None:
-        return render_template("counters/sign_in.html", error=None)
+        return _sign_in_page(error=None, back=safe_next(request.args.get("next")))
     held = _held_by(staff)
     if held is not None:
         return redirect(url_for("counters.console", counter_id=held))
@@ -62,9 +55,10 @@ def home() -> Any:
 @bp.post("/counter/login")
 def sign_in() -> Any:
     staff_language()
+    back = safe_next(request.form.get("next"))
     if not csrf.valid():
         error = gettext("The form had expired. Please try again.")
-        return render_template("counters/sign_in.html", error=error), 400
+        return _sign_in_page(error, back), 400
     try:
         staff = authenticate(request.form.get("username", ""), request.form.get("password", ""))
     except DomainError as refused:
@@ -72,12 +66,27 @@ def sign_in() -> Any:
             error = gettext("Too many failed attempts. Please wait a few minutes.")
             return render_template("counters/sign_in.html", error=error), 429
         error = gettext("Wrong username or password.")
-        return render_template("counters/sign_in.html", error=error), 401
+        return _sign_in_page(error, back), 401
     language = session.get("lang")
     start_session(staff)
     if language:
         session["lang"] = language
-    return redirect(url_for("counters.home"))
+    return redirect(back or url_for("counters.home"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: never send anyone to another host
+    (`//host`, `/\\host` and `https:` all leave it)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def _sign_in_page(error: str | None, back: str | None) -> str:
+    return render_template("counters/sign_in.html", error=error, back=back)
 
 
 @bp.post("/counter/logout")

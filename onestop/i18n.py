@@ -18,7 +18,7 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import Babel, refresh
 
 from onestop.context import onestop
@@ -69,6 +69,14 @@ def preferred_language(*candidates: str | None) -> Language:
             return use_language(code)
     offered = [language.code for language in onestop().centre.config.kiosk_languages]
     return use_language(request.accept_languages.best_match(offered))
+
+
+def staff_language() -> Language:
+    """Staff pages in the language asked for with `?lang=` (remembered), else the browser's."""
+    asked = request.args.get("lang")
+    if kiosk_language(asked) is not None:
+        session["lang"] = asked
+    return preferred_language(asked, session.get("lang"))
 
 
 def page_language() -> Language:

@@ -57,6 +57,7 @@ def test_charts_tables_and_the_live_floor(centre: Server, page: Page) -> None:
     page.fill("input[name=username]", "manager")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    expect(page).to_have_url(f"{centre.url}/reports")  # and back again once signed in
     yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
     page.goto(f"{centre.url}/reports?from={yesterday}&to={dt.date.today().isoformat()}")
     expect(page.locator("#reports")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
@@ -91,6 +92,30 @@ def test_charts_tables_and_the_live_floor(centre: Server, page: Page) -> None:
     page.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=str(SHOTS / "reports-print.png"), full_page=True)
+    assert errors == []
+
+
+def test_the_page_in_arabic_reads_right_to_left(centre: Server, page: Page) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{centre.url}/reports?lang=ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")  # the sign-in page, in Arabic
+    page.fill("input[name=username]", "manager")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    expect(page).to_have_url(f"{centre.url}/reports?lang=ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("h1")).to_contain_text("التقارير")
+    expect(page.locator("#reports")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+    expect(page.locator("#table-service thead th").first).to_have_text("الخدمة")
+    expect(page.locator("#table-service tbody tr").last.locator("td").first).to_have_text(
+        "الإجمالي"
+    )
+    expect(page.locator("#table-heatmap tbody th").first).not_to_have_text("Mon")
+    expect(page.locator("#reports")).to_have_attribute("data-connected", "true", timeout=LIVE_MS)
+    expect(page.locator("#floor-counters thead th").first).to_have_text("الشباك")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "reports-ar.png"), full_page=True)
     assert errors == []
 
 

@@ -133,6 +133,84 @@ def test_signing_out(app: Flask) -> None:
     assert client.get("/api/me").status_code == 401
 
 
+def test_sign_in_goes_back_to_the_local_page_it_came_from(app: Flask) -> None:
+    add_person(app, "boss", "manager")
+    client = app.test_client()
+    sent = client.get("/reports?from=2026-11-02")
+    assert sent.headers["Location"] == "/counter?next=/reports?from%3D2026-11-02"
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/reports?from=2026-11-02">' in page
+    token = TOKEN.search(page)[1]
+    answer = client.post(
+        "/counter/login",
+        data={
+            "username": "boss",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/reports?from=2026-11-02",
+        },
+    )
+    assert (answer.status_code, answer.headers["Location"]) == (302, "/reports?from=2026-11-02")
+    assert client.get(answer.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/reports",
+        "//evil.example/reports",
+        "/\\evil.example/reports",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "reports",
+        "/reports\r\nSet-Cookie: x=1",
+        "",
+    ],
+)
+def test_sign_in_never_sends_anyone_to_another_host(app: Flask, target: str) -> None:
+    add_person(app, "boss", "manager")
+    client = app.test_client()
+    page = client.get("/counter", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next"' not in page
+    answer = client.post(
+        "/counter/login",
+        data={
+            "username": "boss",
+            "password": PASSWORD,
+            "csrf_token": TOKEN.search(page)[1],
+            "next": target,
+        },
+    )
+    assert (answer.status_code, answer.headers["Location"]) == (302, "/counter")
+
+
+def test_a_failed_sign_in_keeps_where_to_go_back(app: Flask) -> None:
+    add_person(app, "boss", "manager")
+    client = app.test_client()
+    token = _token(client, "/counter?next=/reports")
+    wrong = client.post(
+        "/counter/login",
+        data={"username": "boss", "password": "nope", "csrf_token": token, "next": "/reports"},
+    )
+    assert wrong.status_code == 401
+    assert '<input type="hidden" name="next" value="/reports">' in wrong.get_data(as_text=True)
+
+
+def test_managers_and_admins_find_the_reports_from_the_counter_pages(app: Flask) -> None:
+    add_person(app, "ana", services=("residence-first",))
+    add_person(app, "boss", "manager")
+    add_person(app, "chief", "admin")
+    for username, linked in (("ana", False), ("boss", True), ("chief", True)):
+        client = app.test_client()
+        _sign_in(client, username)
+        html = client.get("/counter?lang=en").get_data(as_text=True)
+        assert ('<a href="/reports" id="reports-link">Reports</a>' in html) is linked, username
+    portuguese = app.test_client()
+    _sign_in(portuguese, "boss")
+    html = portuguese.get("/counter?lang=pt").get_data(as_text=True)
+    assert '<a href="/reports" id="reports-link">Relatórios</a>' in html
+
+
 @pytest.fixture
 def second_app(sqlite_url: str, app: Flask) -> Iterator[Flask]:
     """Another process's app on the same database, as after a restart."""

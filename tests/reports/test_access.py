@@ -1,5 +1,5 @@
 """Who may read the reports: managers and admins; the national view, admins only. Signed-out
-callers get JSON 401 under /api and the sign-in page for /reports."""
+callers get JSON 401 under /api and the sign-in page for /reports, which comes back to it."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_page_for_managers_sign_in_for_others(app: Flask) -> None:
     add_person(app, "boss", "manager")
     add_person(app, "chief", "admin")
     response = app.test_client().get("/reports")
-    assert response.status_code == 302 and response.location.endswith("/counter")
+    assert response.status_code == 302 and response.location.endswith("/counter?next=/reports")
     assert signed_in(app, "agent").get("/reports").status_code == 403
     page = signed_in(app, "boss").get("/reports").get_data(as_text=True)
     assert 'id="chart-hours"' in page and 'id="table-national"' not in page

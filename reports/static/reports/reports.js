@@ -1,16 +1,20 @@
 // The managers' page: the floor live over Socket.IO (an event says "something changed", the
 // page reads a fresh snapshot), and a range of days as charts (Chart.js) and tables, each
-// table with its CSV. Everything shown comes from the JSON API under /api/reports.
+// table with its CSV. Everything shown comes from the JSON API under /api/reports; the words
+// come translated in the page's setup (its API keys and codes stay as they are).
 "use strict";
 
 (function () {
   const root = document.getElementById("reports");
   const setup = JSON.parse(document.getElementById("reports-setup").textContent);
   const form = document.getElementById("range");
-  const numbers = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+  const strings = setup.strings;
+  const H = strings.headings;
+  const numbers = new Intl.NumberFormat(setup.intl, { maximumFractionDigits: 1 });
   const SETTLE_MS = 300;
   // waits grow and refusals happen without a ticket event: read the floor now and then anyway
   const REFRESH_MS = 30000;
+  const TOTAL = strings.total;
   const charts = {};
   let pending = null;
 
@@ -21,6 +25,16 @@
   function show(value) {
     if (value === null || value === undefined) return "—";
     return typeof value === "number" ? numbers.format(value) : String(value);
+  }
+
+  // A translated string with its %(name)s placeholders filled in
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+  }
+
+  // A code the API answers with (a state, a reason, a fault), in words when there are some
+  function word(code) {
+    return strings.codes[code] || code;
   }
 
   function say(text) {
@@ -41,7 +55,7 @@
     return response.json();
   }
 
-  // A table from column specs: [heading, row => value, className?]
+  // A table from column specs: [heading, row => value, key?] (the key names a figure)
   function table(id, columns, rows, rowClass) {
     const element = document.getElementById(id);
     if (!element) return;
@@ -74,54 +88,56 @@
       const floor = await read("/api/reports/floor");
       drawFloor(floor);
     } catch (error) {
-      say(`Could not read the floor: ${error.message}`);
+      say(fill(strings.floor_failed, { error: error.message }));
     }
     try {
       const printers = await read("/api/printers");
       table("floor-printers", [
-        ["Kiosk", (p) => p.kiosk],
-        ["Printer", (p) => p.kind],
-        ["State", (p) => p.state],
-        ["Fault", (p) => p.code || ""],
-        ["Printed", (p) => p.printed],
+        [H.kiosk, (p) => p.kiosk],
+        [H.printer, (p) => word(p.kind)],
+        [H.state, (p) => word(p.state)],
+        [H.fault, (p) => (p.code ? word(p.code) : "")],
+        [H.printed, (p) => p.printed],
       ], printers);
     } catch (error) {
-      table("floor-printers", [["Printers", (p) => p]], [error.message]);
+      table("floor-printers", [[H.printers, (p) => p]], [error.message]);
     }
   }
 
   function drawFloor(floor) {
-    field("floor-at").textContent = new Date(floor.at).toLocaleTimeString("en-GB");
+    field("floor-at").textContent = new Date(floor.at).toLocaleTimeString(setup.intl);
     const longest = floor.longest;
     field("longest").querySelector("strong").textContent = longest
-      ? `${show(longest.oldest_wait_min)} min · ${serviceName(longest.code)}`
+      ? fill(strings.longest, { minutes: show(longest.oldest_wait_min), service: serviceName(longest.code) })
       : "—";
     const waiting = floor.services.reduce((sum, s) => sum + s.waiting, 0);
     field("waiting-total").querySelector("strong").textContent = show(waiting);
     field("refusals-today").querySelector("strong").textContent = show(floor.refusals.total);
     table("floor-services", [
-      ["Service", (s) => serviceName(s.code)],
-      ["Waiting", (s) => s.waiting],
-      ["Longest wait (min)", (s) => s.oldest_wait_min],
-      ["Target (min)", (s) => s.target_min],
+      [H.service, (s) => serviceName(s.code)],
+      [H.waiting, (s) => s.waiting],
+      [H.longest_wait, (s) => s.oldest_wait_min],
+      [H.target, (s) => s.target_min],
     ], floor.services.filter((s) => s.waiting > 0), (s) => (s.over_target ? "late" : ""));
     const columns = [
-      ["Counter", (c) => c.name],
-      ["State", (c) => (c.pause_reason ? `${c.state}: ${c.pause_reason}` : c.state)],
-      ["Staff", (c) => c.staff || ""],
-      ["Ticket", (c) => c.ticket || ""],
+      [H.counter, (c) => c.name],
+      [H.state, (c) => (c.pause_reason
+        ? fill(strings.state_reason, { state: word(c.state), reason: word(c.pause_reason) })
+        : word(c.state))],
+      [H.staff, (c) => c.staff || ""],
+      [H.ticket, (c) => c.ticket || ""],
     ];
     table("floor-counters", columns, floor.counters.filter((c) => c.kind === "counter"),
       (c) => `state-${c.state}`);
     table("floor-mediators", columns, floor.counters.filter((c) => c.kind === "mediator"),
       (c) => `state-${c.state}`);
     table("floor-mediation", [
-      ["Language", (r) => setup.languages[r.language] || r.language],
-      ["State", (r) => r.state],
-      ["Counter", (r) => r.counter],
-      ["Waited (min)", (r) => r.waited_min],
+      [H.language, (r) => setup.languages[r.language] || r.language],
+      [H.state, (r) => word(r.state)],
+      [H.counter, (r) => r.counter],
+      [H.waited, (r) => r.waited_min],
     ], floor.mediation);
-    table("floor-refusals", [["Reason", (r) => r[0]], ["Refused", (r) => r[1]]],
+    table("floor-refusals", [[H.reason, (r) => word(r[0])], [H.refused, (r) => r[1]]],
       Object.entries(floor.refusals.by_reason));
   }
 
@@ -171,19 +187,19 @@
   }
 
   const FIGURES = [
-    ["Issued", (r) => r.issued],
-    ["Served", (r) => r.served],
-    ["No-show", (r) => r.no_show],
-    ["Cancelled", (r) => r.cancelled],
-    ["Refused", (r) => r.refused],
-    ["Refused by reason", (r) => Object.entries(r.refused_by_reason || {})
-      .map(([reason, n]) => `${reason} ${n}`).join(", ")],
-    ["Wait mean", (r) => r.wait_mean_min],
-    ["Median", (r) => r.wait_median_min],
-    ["p90", (r) => r.wait_p90_min],
-    ["Within target %", (r) => r.within_target_pct],
-    ["Service mean", (r) => r.service_mean_min],
-    ["Transfers", (r) => r.transfers],
+    [H.issued, (r) => r.issued, "issued"],
+    [H.served, (r) => r.served, "served"],
+    [H.no_show, (r) => r.no_show, "no_show"],
+    [H.cancelled, (r) => r.cancelled, "cancelled"],
+    [H.refused, (r) => r.refused, "refused"],
+    [H.refused_by_reason, (r) => Object.entries(r.refused_by_reason || {})
+      .map(([reason, n]) => `${word(reason)} ${show(n)}`).join(", "), "refused_by_reason"],
+    [H.wait_mean, (r) => r.wait_mean_min, "wait_mean"],
+    [H.median, (r) => r.wait_median_min, "median"],
+    [H.p90, (r) => r.wait_p90_min, "p90"],
+    [H.within_target, (r) => r.within_target_pct, "within_target"],
+    [H.service_mean, (r) => r.service_mean_min, "service_mean"],
+    [H.transfers, (r) => r.transfers, "transfers"],
   ];
 
   function late(row) {
@@ -191,27 +207,27 @@
   }
 
   function breakdownTable(id, label, key, answer) {
-    const rows = [...answer.rows, { ...answer.total, [answer.by]: "Total" }];
+    const rows = [...answer.rows, { ...answer.total, [answer.by]: TOTAL }];
     table(id, [[label, (r) => key(r)], ...FIGURES], rows, late);
   }
 
   function waitChart(id, labels, rows, withArrivals) {
     const datasets = [
-      { type: "line", label: "Wait p90 (min)", data: rows.map((r) => r.wait_p90_min), yAxisID: "y" },
-      { type: "line", label: "Wait mean (min)", data: rows.map((r) => r.wait_mean_min), yAxisID: "y" },
+      { type: "line", label: H.wait_p90_min, data: rows.map((r) => r.wait_p90_min), yAxisID: "y" },
+      { type: "line", label: H.wait_mean_min, data: rows.map((r) => r.wait_mean_min), yAxisID: "y" },
     ];
     if (withArrivals) {
-      datasets.push({ type: "bar", label: "Issued", data: rows.map((r) => r.issued), yAxisID: "y1" });
+      datasets.push({ type: "bar", label: H.issued, data: rows.map((r) => r.issued), yAxisID: "y1" });
     } else {
       datasets.push({
-        type: "bar", label: "Within target %", data: rows.map((r) => r.within_target_pct), yAxisID: "y1",
+        type: "bar", label: H.within_target, data: rows.map((r) => r.within_target_pct), yAxisID: "y1",
       });
     }
     chart(id, {
       data: { labels, datasets },
       options: {
         scales: {
-          y: { position: "left", title: { display: true, text: "minutes" }, beginAtZero: true },
+          y: { position: "left", title: { display: true, text: strings.minutes }, beginAtZero: true },
           y1: { position: "right", grid: { drawOnChartArea: false }, beginAtZero: true },
         },
       },
@@ -226,20 +242,20 @@
     const answer = await read(`/api/reports/breakdown?${query({ by: "service" })}`);
     const rows = answer.rows.filter((r) => r.issued > 0 || r.refused > 0);
     waitChart("chart-services", rows.map((r) => serviceName(r.service)), rows, false);
-    breakdownTable("table-service", "Service", (r) => (r.service === "Total" ? r.service : serviceName(r.service)), answer);
+    breakdownTable("table-service", H.service, (r) => (r.service === TOTAL ? r.service : serviceName(r.service)), answer);
   }
 
   async function drawHours() {
     const answer = await read(`/api/reports/breakdown?${query({ by: "hour" })}`);
     waitChart("chart-hours", answer.rows.map((r) => hourLabel(r.hour)), answer.rows, true);
-    breakdownTable("table-hour", "Hour", (r) => (r.hour === "Total" ? r.hour : hourLabel(r.hour)), answer);
+    breakdownTable("table-hour", H.hour, (r) => (r.hour === TOTAL ? r.hour : hourLabel(r.hour)), answer);
   }
 
   async function drawWeekdays() {
     const answer = await read(`/api/reports/breakdown?${query({ by: "weekday" })}`);
     waitChart("chart-weekdays", answer.rows.map((r) => setup.weekdays[r.weekday]), answer.rows, true);
-    breakdownTable("table-weekday", "Weekday",
-      (r) => (r.weekday === "Total" ? r.weekday : setup.weekdays[r.weekday]), answer);
+    breakdownTable("table-weekday", H.weekday,
+      (r) => (r.weekday === TOTAL ? r.weekday : setup.weekdays[r.weekday]), answer);
   }
 
   async function drawHeatmap() {
@@ -277,46 +293,46 @@
       data: {
         labels: answer.rows.map((r) => hourLabel(r.hour)),
         datasets: [
-          { type: "bar", label: "Counters needed", data: answer.rows.map((r) => r.needed) },
-          { type: "line", label: "Counters staffed (config)", data: answer.rows.map((r) => r.staffed), stepped: "middle" },
-          { type: "line", label: "Counters open (mean)", data: answer.rows.map((r) => r.open), stepped: "middle" },
+          { type: "bar", label: H.counters_needed, data: answer.rows.map((r) => r.needed) },
+          { type: "line", label: H.counters_staffed, data: answer.rows.map((r) => r.staffed), stepped: "middle" },
+          { type: "line", label: H.counters_open, data: answer.rows.map((r) => r.open), stepped: "middle" },
         ],
       },
-      options: { scales: { y: { beginAtZero: true, title: { display: true, text: "counters" } } } },
+      options: { scales: { y: { beginAtZero: true, title: { display: true, text: strings.counters } } } },
     });
     table("table-staffing", [
-      ["Hour", (r) => hourLabel(r.hour)],
-      ["Arrivals per open day", (r) => r.arrivals_per_day],
-      ["Mean service (min)", (r) => r.mean_service_min],
-      ["Load (Erlang)", (r) => r.load],
-      ["Needed", (r) => r.needed],
-      ["Staffed (config)", (r) => r.staffed],
-      ["Open (mean)", (r) => r.open],
+      [H.hour, (r) => hourLabel(r.hour)],
+      [H.arrivals_per_day, (r) => r.arrivals_per_day],
+      [H.service_mean_min, (r) => r.mean_service_min],
+      [H.load, (r) => r.load],
+      [H.needed, (r) => r.needed],
+      [H.staffed, (r) => r.staffed],
+      [H.open, (r) => r.open],
     ], answer.rows, (r) => (r.open < r.needed ? "late" : ""));
   }
 
   async function drawEstimates() {
     const answer = await read(`/api/reports/estimates?${query()}`);
     table("table-estimates", [
-      ["Service", (r) => (r.code === "total" ? "Total" : serviceName(r.code))],
-      ["Tickets", (r) => r.tickets],
-      ["Estimate mean", (r) => r.estimate_mean_min],
-      ["Wait mean", (r) => r.wait_mean_min],
-      ["Mean error", (r) => r.error_mean_min],
-      ["Bias", (r) => r.bias_min],
-      ["Within 5 min %", (r) => r.within_5_min_pct],
+      [H.service, (r) => (r.code === "total" ? TOTAL : serviceName(r.code))],
+      [H.tickets, (r) => r.tickets],
+      [H.estimate_mean, (r) => r.estimate_mean_min],
+      [H.wait_mean, (r) => r.wait_mean_min],
+      [H.error_mean, (r) => r.error_mean_min],
+      [H.bias, (r) => r.bias_min],
+      [H.within_5, (r) => r.within_5_min_pct],
     ], answer.rows);
   }
 
   async function drawStaff() {
     const answer = await read(`/api/reports/staff?${query()}`);
     table("table-staff", [
-      ["Staff", (r) => r.username],
-      ["Served", (r) => r.served],
-      ["No-show", (r) => r.no_show],
-      ["Service mean (min)", (r) => r.service_mean_min],
-      ["Breaks (min)", (r) => r.break_min],
-      ["Idle while tickets waited (min)", (r) => r.idle_while_waiting_min],
+      [H.staff, (r) => r.username],
+      [H.served, (r) => r.served],
+      [H.no_show, (r) => r.no_show],
+      [H.staff_service_mean, (r) => r.service_mean_min],
+      [H.breaks, (r) => r.break_min],
+      [H.idle, (r) => r.idle_while_waiting_min],
     ], answer.rows);
   }
 
@@ -328,20 +344,20 @@
       data: {
         labels: answer.rows.map(name),
         datasets: [
-          { label: "Tickets asking for a mediator", data: answer.rows.map((r) => r.tickets) },
-          { label: "Requests from counters", data: answer.rows.map((r) => r.requests) },
+          { label: H.mediator_tickets, data: answer.rows.map((r) => r.tickets) },
+          { label: H.mediator_requests, data: answer.rows.map((r) => r.requests) },
         ],
       },
       options: { scales: { y: { beginAtZero: true } } },
     });
     table("table-mediation", [
-      ["Language", name],
-      ["Tickets", (r) => r.tickets],
-      ["Served", (r) => r.served],
-      ["Wait mean (min)", (r) => r.wait_mean_min],
-      ["Requests", (r) => r.requests],
-      ["Accepted", (r) => r.accepted],
-      ["Accepted after (min)", (r) => r.accept_mean_min],
+      [H.language, name],
+      [H.tickets, (r) => r.tickets],
+      [H.served, (r) => r.served],
+      [H.wait_mean_min, (r) => r.wait_mean_min],
+      [H.requests, (r) => r.requests],
+      [H.accepted, (r) => r.accepted],
+      [H.accepted_after, (r) => r.accept_mean_min],
     ], answer.rows);
   }
 
@@ -349,9 +365,9 @@
     if (!setup.admin) return;
     const answer = await read(`/api/reports/national?${query()}`);
     table("table-national", [
-      ["Centre", (r) => r.centre],
-      ...FIGURES.filter(([heading]) => !["Median", "Refused by reason", "Transfers"].includes(heading)),
-    ], [...answer.centres, { ...answer.total, centre: "Total" }], late);
+      [H.centre, (r) => r.centre],
+      ...FIGURES.filter(([, , key]) => !["median", "refused_by_reason", "transfers"].includes(key)),
+    ], [...answer.centres, { ...answer.total, centre: TOTAL }], late);
   }
 
   function links() {
@@ -362,13 +378,13 @@
   }
 
   async function drawRange() {
-    say("Loading…");
+    say(strings.loading);
     links();
     const parts = [drawServices, drawHours, drawWeekdays, drawHeatmap, drawStaffing,
       drawEstimates, drawStaff, drawMediation, drawNational];
     const results = await Promise.allSettled(parts.map((part) => part()));
     const failed = results.find((result) => result.status === "rejected");
-    say(failed ? `Could not read a report: ${failed.reason.message}` : "");
+    say(failed ? fill(strings.report_failed, { error: failed.reason.message }) : "");
     root.dataset.loaded = "true";
   }
 
