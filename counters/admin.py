@@ -6,42 +6,25 @@ The router reads these skills on every call, so a change here takes effect at th
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from counters import csrf
+from counters.guards import page_for
 from onestop.accounts import record_change, set_skills, staff_members
 from onestop.auth import current_staff
 from onestop.context import onestop, read_store, transaction
-from onestop.i18n import page_language, preferred_language
+from onestop.i18n import page_language
 from routing.states import DomainError
 from routing.store.models import Staff
 
 bp = Blueprint("staff_admin", __name__)
 
 
-def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed-in admins only: others are sent to sign in, or refused."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        preferred_language(request.args.get("lang"))
-        staff = current_staff()
-        if staff is None:
-            return redirect(url_for("counters.home"))
-        if staff.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 @bp.get("/counter/staff")
-@admin_page
+@page_for("admin")
 def staff_list() -> Any:
     state = onestop()
     with read_store() as store:
@@ -50,7 +33,7 @@ def staff_list() -> Any:
 
 
 @bp.get("/counter/staff/<int:staff_id>")
-@admin_page
+@page_for("admin")
 def staff_edit(staff_id: int) -> Any:
     with read_store() as store:
         member = store.staff(staff_id)
@@ -61,7 +44,7 @@ def staff_edit(staff_id: int) -> Any:
 
 
 @bp.post("/counter/staff/<int:staff_id>")
-@admin_page
+@page_for("admin")
 def staff_save(staff_id: int) -> Any:
     if not csrf.valid():
         abort(400)

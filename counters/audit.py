@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
-from onestop.auth import current_staff, staff_required
+from counters.guards import page_for
+from onestop.auth import staff_required
 from onestop.context import onestop, read_store
-from onestop.i18n import preferred_language
 from onestop.payloads import counter_name
 from routing.states import DomainError
 from routing.store.models import Device, Event, Staff, Ticket
@@ -149,24 +148,8 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def reader_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed-in managers and admins only: others are sent to sign in, or refused."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        preferred_language(request.args.get("lang"))
-        staff = current_staff()
-        if staff is None:
-            return redirect(url_for("counters.home"))
-        if staff.role not in READERS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 @bp.get("/counter/audit")
-@reader_page
+@page_for(*READERS)
 def audit_page() -> Any:
     try:
         query = parse_query(request.args)
