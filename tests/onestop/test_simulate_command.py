@@ -85,7 +85,7 @@ def test_staffing_from_the_database_plans_each_weekday_from_its_tickets(
         main, [*args, "--from", "2027-01-04", "--to", "2027-01-09"], env=env
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0].startswith("60 tickets issued 2027-01-04 to 2027-01-09")
     monday = lines.index("mon")
     assert lines[monday + 2].split()[:2] == ["08:30-09:30", "30.0"]
