@@ -23,6 +23,8 @@ import multiprocessing
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -94,6 +96,48 @@ async def _watch(base: str, count: int, ready: Queue[int], stop: Event) -> list[
     return received
 
 
+@dataclass
+class Displays:
+    """Displays connected by `watching`; `received` is filled once they have stopped."""
+
+    connected: int
+    received: list[tuple[str, int]]
+
+
+@contextmanager
+def watching(urls: list[str], clients: int) -> Iterator[Displays]:
+    """`clients` displays spread evenly over the servers at `urls`, in worker processes of at
+    most CLIENTS_PER_PROCESS each; on leaving, they stop and hand in what reached them."""
+    context = multiprocessing.get_context("spawn")
+    ready: Queue[int] = context.Queue()
+    results: Queue[list[tuple[str, int]]] = context.Queue()
+    stop = context.Event()
+    workers = []
+    for n, url in enumerate(urls):
+        mine = clients // len(urls) + (n < clients % len(urls))
+        for start in range(0, mine, CLIENTS_PER_PROCESS):
+            share = min(CLIENTS_PER_PROCESS, mine - start)
+            workers.append(
+                context.Process(target=_displays, args=(url, share, ready, stop, results))
+            )
+    try:
+        for worker in workers:
+            worker.start()
+        displays = Displays(sum(ready.get(timeout=600) for _ in workers), [])
+        log.info("%d displays connected", displays.connected)
+        yield displays
+        stop.set()
+        displays.received.extend(event for _ in workers for event in results.get(timeout=600))
+    finally:
+        stop.set()
+        for worker in workers:
+            if worker.pid is None:
+                continue
+            worker.join(timeout=60)
+            if worker.is_alive():
+                worker.kill()
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -113,50 +157,27 @@ def measure(clients: int, calls: int, database_url: str | None) -> Result:
         )
         key = staff_floor(server)
         server.start()
-        context = multiprocessing.get_context("spawn")
-        ready: Queue[int] = context.Queue()
-        results: Queue[list[tuple[str, int]]] = context.Queue()
-        stop = context.Event()
-        shares = [
-            min(CLIENTS_PER_PROCESS, clients - start)
-            for start in range(0, clients, CLIENTS_PER_PROCESS)
-        ]
-        workers = [
-            context.Process(target=_displays, args=(server.url, share, ready, stop, results))
-            for share in shares
-        ]
         floor = Floor(server, key)
+        sent: dict[str, int] = {}
+        http: list[float] = []
         try:
-            for worker in workers:
-                worker.start()
-            connected = sum(ready.get(timeout=600) for _ in workers)
-            log.info("%d displays connected", connected)
-            floor.seat("ana")
-            sent: dict[str, int] = {}
-            http: list[float] = []
-            for index in range(calls + 1):
-                floor.issue("pt")
-                started = time.monotonic_ns()
-                ticket = floor.act("ana", "next")
-                answered = time.monotonic_ns()
-                if index > 0:  # the first call warms the server up
-                    sent[ticket["number"]] = started
-                    http.append((answered - started) / 1e6)
-                time.sleep(CALL_GAP_S)
-                floor.act("ana", "finish")
-            time.sleep(SETTLE_S)
-            stop.set()
-            received = [event for _ in workers for event in results.get(timeout=600)]
+            with watching([server.url], clients) as displays:
+                floor.seat("ana")
+                for index in range(calls + 1):
+                    floor.issue("pt")
+                    started = time.monotonic_ns()
+                    ticket = floor.act("ana", "next")
+                    answered = time.monotonic_ns()
+                    if index > 0:  # the first call warms the server up
+                        sent[ticket["number"]] = started
+                        http.append((answered - started) / 1e6)
+                    time.sleep(CALL_GAP_S)
+                    floor.act("ana", "finish")
+                time.sleep(SETTLE_S)
         finally:
-            stop.set()
-            for worker in workers:
-                if worker.pid is None:
-                    continue
-                worker.join(timeout=60)
-                if worker.is_alive():
-                    worker.kill()
             floor.close()
             server.stop()
+    received, connected = displays.received, displays.connected
     latencies = [(moment - sent[number]) / 1e6 for number, moment in received if number in sent]
     by_call: dict[str, list[int]] = {}
     for number, moment in received:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import multiprocessing
 import shutil
 import sys
 import tempfile
@@ -35,14 +34,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing.queues import Queue
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
 
 from bench.common import postgres_database, service_codes, sqlite_database
-from bench.display_latency import CLIENTS_PER_PROCESS, _displays, _percentile
+from bench.display_latency import _percentile, watching
 from bench.issue_tickets import duplicates, wrk
 from onestop.app import create_app
 from onestop.settings import Settings
@@ -253,33 +251,15 @@ def measure_calls(base: str, counters: list[int], waiting: int, seconds: int) ->
 
 
 def measure_display(base: str, servers: list[Server], clients: int, calls: int) -> Display:
-    context = multiprocessing.get_context("spawn")
-    ready: Queue[int] = context.Queue()
-    results: Queue[list[tuple[str, int]]] = context.Queue()
-    stop = context.Event()
-    shares = [
-        min(CLIENTS_PER_PROCESS, clients - start)
-        for start in range(0, clients, CLIENTS_PER_PROCESS)
-    ]
-    # Each worker's displays go to one process, round robin: as nginx's ip_hash spreads
-    # screens that have addresses of their own (every display here comes from 127.0.0.1).
-    workers = [
-        context.Process(
-            target=_displays, args=(servers[n % len(servers)].url, share, ready, stop, results)
-        )
-        for n, share in enumerate(shares)
-    ]
     sent: dict[str, int] = {}
     counter = 3
     with requests.Session() as agent:
         login = {"username": f"agent{counter}", "password": PASSWORD}
         agent.post(f"{base}/api/login", json=login, timeout=30).raise_for_status()
         agent.post(f"{base}/api/counters/{counter}/open", json={}, timeout=30).raise_for_status()
-        try:
-            for worker in workers:
-                worker.start()
-            connected = sum(ready.get(timeout=600) for _ in workers)
-            log.info("%d displays connected", connected)
+        # Displays connect to the processes directly, spread evenly: as nginx's ip_hash spreads
+        # screens that have addresses of their own (every display here comes from 127.0.0.1).
+        with watching([server.url for server in servers], clients) as displays:
             for index in range(calls + 1):
                 started = time.monotonic_ns()
                 called = agent.post(f"{base}/api/counters/{counter}/next", json={}, timeout=30)
@@ -289,15 +269,7 @@ def measure_display(base: str, servers: list[Server], clients: int, calls: int) 
                 time.sleep(CALL_GAP_S)
                 agent.post(f"{base}/api/counters/{counter}/finish", json={}, timeout=30)
             time.sleep(SETTLE_S)
-            stop.set()
-            received = [event for _ in workers for event in results.get(timeout=600)]
-        finally:
-            stop.set()
-            for worker in workers:
-                if worker.pid is not None:
-                    worker.join(timeout=60)
-                    if worker.is_alive():
-                        worker.kill()
+    received, connected = displays.received, displays.connected
     latencies = [(moment - sent[number]) / 1e6 for number, moment in received if number in sent]
     return Display(
         clients=connected,
