@@ -2,8 +2,10 @@
 300 (by default) waiting and every counter of the reference centre open, on SQLite and on
 the MemoryStore.
 
-Each issue replays the router over the whole queue (routing/forecast.py); the issued ticket
-is then cancelled (untimed), so the queue stays at its size.
+The issued ticket is then cancelled (untimed), so the queue stays at its size. Two rows per
+store: "replay", where every issue replays the router over the whole queue
+(routing/forecast.py), as the first ticket of a lane after a call does; and "reused", where
+nothing but issuing happened since the lane's last replay, as under a burst at the kiosks.
 
     python bench/issue_estimate.py [--waiting 300] [--issues 300]
 """
@@ -60,9 +62,11 @@ def fill(store: TicketStore, centre: Centre, clock: VirtualClock, waiting: int) 
     return picks[waiting:]
 
 
-def timed(store: TicketStore, centre: Centre, picks: list[str]) -> list[float]:
+def timed(store: TicketStore, centre: Centre, picks: list[str], *, replay: bool) -> list[float]:
     timings = []
     for service in picks:
+        if replay:
+            centre.forecasts.clear()
         started = time.perf_counter()
         ticket = tickets.issue(store, centre, service=service, language="pt")  # type: ignore[arg-type]
         timings.append((time.perf_counter() - started) * 1000)
@@ -78,12 +82,13 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config(REFERENCE)
     print(f"{args.waiting} waiting, {len(config.counters)} counters open; ms per issue")
-    print(f"{'store':<10} {'p50':>6} {'p99':>6} {'max':>6}")
+    print(f"{'store':<8} {'estimate':<8} {'p50':>6} {'p99':>6} {'max':>6}")
     clock = VirtualClock(MORNING - dt.timedelta(hours=2))
     centre = Centre(config, clock)
     memory = MemoryStore(centre.code)
     picks = fill(memory, centre, clock, args.waiting)[: args.issues]
-    report("memory", timed(memory, centre, picks))
+    report("memory", timed(memory, centre, picks, replay=True), "replay")
+    report("memory", timed(memory, centre, picks, replay=False), "reused")
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite:///{directory}/bench.db")
         database.upgrade()
@@ -92,13 +97,14 @@ def main() -> None:
         with database.session(write=True) as session:
             store = SqlStore(session, centre.code)
             picks = fill(store, centre, clock, args.waiting)[: args.issues]
-            report("sqlite", timed(store, centre, picks))
+            report("sqlite", timed(store, centre, picks, replay=True), "replay")
+            report("sqlite", timed(store, centre, picks, replay=False), "reused")
         database.dispose()
 
 
-def report(name: str, timings: list[float]) -> None:
+def report(name: str, timings: list[float], estimate: str) -> None:
     print(
-        f"{name:<10} {percentile(timings, 50):>6.2f} {percentile(timings, 99):>6.2f} "
+        f"{name:<8} {estimate:<8} {percentile(timings, 50):>6.2f} {percentile(timings, 99):>6.2f} "
         f"{max(timings):>6.2f}"
     )
 

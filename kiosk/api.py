@@ -13,7 +13,7 @@ from onestop.payloads import ticket_json, ticket_status_json
 from onestop.ratelimit import check_rate
 from routing import estimates
 from routing.states import DomainError, Priority
-from routing.tickets import Refused, cancel, issue, refusal_reason
+from routing.tickets import Refused, cancel, issue, prepare_estimate, refusal_reason
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/api")
 
@@ -74,16 +74,15 @@ def issue_ticket() -> Any:
     body = json_body(TicketRequest)
     state = onestop()
     check_rate(f"kiosk:{device.id}", state.kiosk_rate)
+    wanted = {
+        "service": body.service,
+        "language": body.language,
+        "priority": body.priority.value if body.priority else None,
+        "mediator": body.mediator,
+    }
+    prepare_estimate(read_store, state.centre, **wanted)
     with transaction() as store:
-        result = issue(
-            store,
-            state.centre,
-            service=body.service,
-            language=body.language,
-            priority=body.priority.value if body.priority else None,
-            mediator=body.mediator,
-            device_id=device.id,
-        )
+        result = issue(store, state.centre, **wanted, device_id=device.id)
         payload = None if isinstance(result, Refused) else ticket_json(store, state.centre, result)
     if isinstance(result, Refused):
         raise DomainError(result.reason, result.message)

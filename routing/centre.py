@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import InitVar, dataclass, field
+from typing import TYPE_CHECKING
 
 from routing.calendar import Calendar
 from routing.clock import Clock, SystemClock
 from routing.config import CentreConfig
 from routing.policies import policy_for
-from routing.router import Policy
+from routing.router import Lane, Policy
+
+if TYPE_CHECKING:
+    from routing.forecast import Replayed
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class Centre:
     #: per (service, local day), when each counter serving it stops for the day; kept by
     #: `routing.estimates`, which reads it on every ticket issued
     closings: dict[tuple[str, dt.date], tuple[dt.datetime, ...]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    #: per lane, the wait estimate's last replay; kept by `routing.forecast`
+    forecasts: dict[Lane, Replayed] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
 

@@ -11,6 +11,10 @@ the queue as it stands, which is also what makes it deterministic.
 Within a queue of one service, one class (legal priority or not), one mediation language and
 one destination counter, every policy calls in arrival order; so a counter need only rank the
 head of each such queue, and a replay over hundreds of tickets stays cheap enough for issuing.
+
+Kiosks under load issue many tickets while nothing else changes, and a replay over thousands
+waiting takes tens of milliseconds; so a replay's answer is kept per lane and reused, for a
+while, as long as the counters and the tickets they hold are as they were (see `Replayed`).
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import heapq
 import math
 import sys
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
 from routing.config import Service
-from routing.router import Seat, Waiting, eligible
+from routing.router import Seat, Waiting, eligible, lane_of
+from routing.store.models import Staff, Ticket
 from routing.store.protocol import TicketStore
 
 #: how much longer a visitor takes with a mediator (REFERENCE.md's working model)
@@ -41,6 +47,12 @@ SERVICE_CV = 0.7
 SHRINK = 0.72
 #: the new ticket's id while the replay ranks it: after every ticket already issued
 NEW_ID = sys.maxsize
+#: how long a replay's answer serves later newcomers of its lane: it drifts as busy counters'
+#: tickets run on, but within this by less than the tenth of a minute the estimate is given in
+REUSE = dt.timedelta(seconds=30)
+#: calls replayed at most: beyond about two hours of the reference centre's counters, a
+#: longer replay costs more than its answer gains in accuracy (see `_replay`)
+HORIZON = 500
 
 #: the queue of a waiting ticket within which every policy keeps arrival order
 QueueKey = tuple[str, bool, str | None, int | None]
@@ -68,11 +80,64 @@ def forecast_wait_min(
         return round(max(0.0, (start - now).total_seconds() / 60), 1)
     close = calendar.at(day, hours.end)
     mine = _newcomer_row(newcomer, now)
-    seats = _seats(store, centre, day, now, close)
-    ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
-    queues = _Queues([*store.queue(), mine], ranked)
-    waited = _replay(centre, mine, seats, queues, close)
-    return round(max(0.0, (waited - now).total_seconds() / 60) * SHRINK, 1)
+    live = store.seated()
+    held = store.active_tickets()
+    floor = _floor(live, held)
+    waiting = store.waiting_since(mine.service, now)
+    lane = lane_of(mine)
+    kept = centre.forecasts.get(lane)
+    called = None if kept is None else kept.reuse(floor, waiting, now)
+    if called is None:
+        seats = _seats(centre, live, held, day, now, close)
+        ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
+        queues = _Queues([*store.queue(), mine], ranked)
+        called, interval = _replay(centre, mine, seats, queues, now, close)
+        centre.forecasts[lane] = Replayed(floor, now, waiting, called, interval, close)
+    return round(max(0.0, (called - now).total_seconds() / 60) * SHRINK, 1)
+
+
+def due(centre: Centre, newcomer: Newcomer, now: dt.datetime) -> bool:
+    """Whether the lane's kept answer is missing or past half its life: a replay ahead of
+    issuing, outside the issuing transaction, then saves one inside it."""
+    kept = centre.forecasts.get(lane_of(_newcomer_row(newcomer, now)))
+    return kept is None or now >= kept.at + REUSE / 2
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A replay's answer for a newcomer of one lane, kept to answer the next ones.
+
+    While the same staff hold the same counters and the same tickets are called or served, no
+    counter has called anyone since: the queue has only grown. Each ticket of the service
+    issued since is taken to stand ahead in the lane, one interval between the lane's calls
+    each.
+    """
+
+    floor: Hashable
+    at: dt.datetime
+    #: tickets of the service waiting when replayed
+    waiting: int
+    called: dt.datetime
+    #: between two calls of the lane in the replay; zero when unknown
+    interval: dt.timedelta
+    close: dt.datetime
+
+    def reuse(self, floor: Hashable, waiting: int, now: dt.datetime) -> dt.datetime | None:
+        """When a newcomer now is called, or None when only a new replay can tell."""
+        issued = waiting - self.waiting
+        if floor != self.floor or not self.at <= now < self.at + REUSE or issued < 0:
+            return None
+        if issued and not self.interval:
+            return None
+        return min(self.close, max(now, self.called + issued * self.interval))
+
+
+def _floor(live: dict[int, Staff], held: list[Ticket]) -> Hashable:
+    """Who holds which counter and which tickets they hold: what a call or a counter changes."""
+    return (
+        tuple(sorted((counter_id, staff.id) for counter_id, staff in live.items())),
+        tuple(sorted((t.id or 0, t.state, t.counter_id or 0) for t in held)),
+    )
 
 
 @dataclass
@@ -107,11 +172,26 @@ class _Queues:
 
 
 def _replay(
-    centre: Centre, mine: Waiting, seats: list[_Seat], queues: _Queues, close: dt.datetime
-) -> dt.datetime:
-    """When `mine` is called; `close` if no counter would call it before closing."""
+    centre: Centre,
+    mine: Waiting,
+    seats: list[_Seat],
+    queues: _Queues,
+    now: dt.datetime,
+    close: dt.datetime,
+) -> tuple[dt.datetime, int]:
+    """When `mine` is called (`close` if no counter would call it before closing), and the
+    time between two calls of its queue: one more of its queue ahead would delay it by that
+    (zero when none of its queue goes first, which says nothing of the pace).
+
+    Past `HORIZON` calls the rest is extrapolated: the queue goes on being called at the pace
+    it had, or, if it has not been called yet, everyone still waiting is called at the pace
+    of all calls so far before `mine`.
+    """
     means = {s.code: s.mean_service_min for s in centre.config.services}
     rank = centre.policy.rank
+    own = queues.queues[queues.key(mine)]
+    before = calls = 0
+    first = now
     heap = [(s.free_at, index) for index, s in enumerate(seats) if s.free_at < s.end]
     heapq.heapify(heap)
     while heap:
@@ -119,6 +199,11 @@ def _replay(
         seat = seats[index]
         if at >= seat.end:
             continue
+        if calls == HORIZON:
+            ahead = len(own) - 1 if before else sum(map(len, queues.queues.values())) - 1
+            pace = (at - now) / (before or calls)
+            called = min(close, at + ahead * pace)
+            return called, (called - now) / (before + len(own))
         if seat.queues is None:
             seat.queues = queues.open_to(seat.seat)
         heads = [queue[0] for queue in seat.queues if queue]
@@ -126,11 +211,16 @@ def _replay(
             continue
         best = rank(heads, seat.seat, at)[0]
         if best is mine:
-            return at
-        queues.queues[queues.key(best)].popleft()
+            return at, (at - first) / before if before else dt.timedelta(0)
+        queue = queues.queues[queues.key(best)]
+        if queue is own:
+            first = first if before else at
+            before += 1
+        calls += 1
+        queue.popleft()
         minutes = means.get(best.service, 10.0) * (MEDIATED_SLOWDOWN if best.mediator else 1.0)
         heapq.heappush(heap, (at + dt.timedelta(minutes=minutes), index))
-    return close
+    return close, (close - now) / (before + 1)
 
 
 def _newcomer_row(newcomer: Newcomer, now: dt.datetime) -> Waiting:
@@ -149,7 +239,12 @@ def _newcomer_row(newcomer: Newcomer, now: dt.datetime) -> Waiting:
 
 
 def _seats(
-    store: TicketStore, centre: Centre, day: dt.date, now: dt.datetime, close: dt.datetime
+    centre: Centre,
+    live: dict[int, Staff],
+    held: list[Ticket],
+    day: dt.date,
+    now: dt.datetime,
+    close: dt.datetime,
 ) -> list[_Seat]:
     """The counters that will call today from now: those open now, with who sits there and
     when their ticket in hand ends, and those whose hours begin later today.
@@ -158,8 +253,7 @@ def _seats(
     all is open (the day is just starting): then every counter in its hours counts.
     """
     config = centre.config
-    live = store.seated()
-    busy_until = _busy_until(store, centre, now)
+    busy_until = _busy_until(held, centre, now)
     windows = _windows(centre, day, close)
     seats: list[_Seat] = []
     for counter in config.counters:
@@ -186,11 +280,11 @@ def _planned(centre: Centre, counter: CounterConfig) -> Seat:
     return Seat(counter, frozenset(counter.services), languages, tuple(counter.services))
 
 
-def _busy_until(store: TicketStore, centre: Centre, now: dt.datetime) -> dict[int, dt.datetime]:
+def _busy_until(held: list[Ticket], centre: Centre, now: dt.datetime) -> dict[int, dt.datetime]:
     """When each counter holding a ticket is expected to be free again."""
     means = {s.code: s.mean_service_min for s in centre.config.services}
     until: dict[int, dt.datetime] = {}
-    for ticket in store.active_tickets():
+    for ticket in held:
         if ticket.counter_id is None:
             continue
         mean = means.get(ticket.service, 10.0) * (MEDIATED_SLOWDOWN if ticket.mediator else 1.0)

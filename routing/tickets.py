@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,11 @@ from routing.centre import Centre
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
-from routing.forecast import Newcomer, forecast_wait_min
+from routing.forecast import Newcomer, due, forecast_wait_min
 from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
+from routing.store.protocol import TicketStore
 from routing.store.sql import SqlStore
 
 
@@ -68,6 +71,33 @@ def refusal_reason(
         reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
         return Refused("cutoff", "the wait would run past closing time today", reopen)
     return None
+
+
+def prepare_estimate(
+    reading: Callable[[], AbstractContextManager[TicketStore]],
+    centre: Centre,
+    *,
+    service: str,
+    language: str,
+    priority: str | None = None,
+    mediator: bool = False,
+) -> None:
+    """Replay the wait estimate `issue` is about to give, in a read-only transaction of its
+    own, when the lane's kept answer will not do (`routing.forecast.due`).
+
+    On SQLite the issuing transaction holds the database's one write lock: a replay over
+    thousands waiting inside it would hold every kiosk up, where reusing the answer does not.
+    What `issue` would refuse is left to it.
+    """
+    try:
+        chosen = centre.config.service(service)
+    except KeyError:
+        return
+    newcomer = Newcomer(chosen, priority, mediator, language)
+    now = centre.clock.now()
+    if due(centre, newcomer, now):
+        with reading() as store:
+            forecast_wait_min(store, centre, newcomer, now)
 
 
 def issue(

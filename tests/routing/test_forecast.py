@@ -9,11 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing import counters, tickets
+from routing import counters, forecast, tickets
 from routing.centre import Centre
 from routing.clock import VirtualClock
 from routing.config import CentreConfig
-from routing.forecast import SERVICE_CV, SHRINK, Newcomer, forecast_wait_min, remaining_min
+from routing.forecast import (
+    SERVICE_CV,
+    SHRINK,
+    Newcomer,
+    forecast_wait_min,
+    remaining_min,
+)
 from routing.policies import Rules, make_policy
 from routing.store.memory import MemoryStore
 from routing.store.models import Staff, Ticket
@@ -149,3 +155,56 @@ def test_the_expected_rest_of_a_service_is_positive_and_starts_at_the_mean(
     # A service that has run far past its mean is expected to go on for a while yet.
     if spent > 3 * mean:
         assert left >= mean * SERVICE_CV / 2
+
+
+def replayed(store: MemoryStore, centre: Centre, service: str) -> float:
+    """The estimate from a replay of its own, whatever the centre kept."""
+    centre.forecasts.clear()
+    return estimate(store, centre, service)
+
+
+def test_a_burst_at_the_kiosk_reuses_the_replay_and_gives_what_a_replay_gives() -> None:
+    """One counter, busy for 4 more minutes: each a ticket issued in the same minute waits one
+    mean service (10 minutes) longer than the one before."""
+    store, centre, clock = floor("fifo", 1)
+    issue(store, centre, "a")
+    tickets.call_next(store, centre, 1, agent(1))
+    tickets.start(store, centre, 1, agent(1))
+    clock.advance_to(TEN + dt.timedelta(minutes=6))
+    busy = remaining_min(10, 6)
+    waits = []
+    for _ in range(4):
+        waits.append(issue(store, centre, "a").estimated_wait_min)
+        clock.advance_to(clock.now() + dt.timedelta(seconds=5))
+    expected = [round((busy + 10 * n) * SHRINK - 5 / 60 * n * SHRINK, 1) for n in range(4)]
+    assert waits == pytest.approx(expected, abs=0.11)
+    # The counter's ticket has run on meanwhile, which only a replay sees: by a tenth at most.
+    assert estimate(store, centre, "a") == pytest.approx(replayed(store, centre, "a"), abs=0.11)
+
+
+def test_a_call_or_time_passing_makes_the_estimate_replay() -> None:
+    """A kept answer is not reused once a counter has called, nor after `REUSE`: one counter,
+    three a waiting; a minute later the first is called, eight more and it is still served."""
+    store, centre, clock = floor("fifo", 1)
+    for _ in range(3):
+        issue(store, centre, "a")
+    assert estimate(store, centre, "a") == pytest.approx(round(30 * SHRINK, 1))
+    clock.advance_to(TEN + dt.timedelta(minutes=1))
+    tickets.call_next(store, centre, 1, agent(1))
+    tickets.start(store, centre, 1, agent(1))
+    assert estimate(store, centre, "a") == pytest.approx(round(30 * SHRINK, 1))
+    clock.advance_to(TEN + dt.timedelta(minutes=9))
+    expected = round((remaining_min(10, 8) + 20) * SHRINK, 1)
+    assert estimate(store, centre, "a") == pytest.approx(expected)
+
+
+def test_past_the_horizon_the_queue_goes_on_at_the_pace_it_had(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One counter, fifo, ten a tickets waiting: replayed for five calls only, the newcomer is
+    still called after the ten, at 100 minutes."""
+    store, centre, _ = floor("fifo", 1)
+    for _ in range(10):
+        issue(store, centre, "a")
+    monkeypatch.setattr(forecast, "HORIZON", 5)
+    assert replayed(store, centre, "a") == pytest.approx(round(100 * SHRINK, 1))
