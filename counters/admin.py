@@ -17,8 +17,10 @@ from onestop.accounts import record_change, set_skills, staff_members
 from onestop.auth import current_staff
 from onestop.context import onestop, read_store, transaction
 from onestop.i18n import page_language
+from routing.counters import leave_all
 from routing.states import DomainError
 from routing.store.models import Staff
+from routing.store.sql import SqlStore
 
 bp = Blueprint("staff_admin", __name__)
 
@@ -67,6 +69,8 @@ def staff_save(staff_id: int) -> Any:
                 request.form.getlist("languages"),
             )
             member.active = active
+            if not active:
+                _leave_counters(store, member)
             if (member.services, member.languages, member.active) != before:
                 record_change(
                     store.session,
@@ -84,6 +88,17 @@ def staff_save(staff_id: int) -> Any:
         assert member is not None
         return _form(member, message=None, error=error.message), 422
     return redirect(url_for("counters.staff_admin.staff_edit", staff_id=staff_id, saved=1))
+
+
+def _leave_counters(store: SqlStore, member: Staff) -> None:
+    try:
+        leave_all(store, onestop().centre, member)
+    except DomainError:
+        message = gettext(
+            "This person still has a visitor at their counter: the ticket must be finished "
+            "or transferred before the account is disabled."
+        )
+        raise DomainError("counter_busy", message) from None
 
 
 def _form(member: Staff, message: str | None, error: str | None) -> Any:

@@ -29,8 +29,10 @@ from onestop.app import create_app
 from onestop.context import OneStop
 from onestop.settings import Settings
 from routing.config import CentreConfig, ConfigError, load_config
+from routing.counters import leave_all
 from routing.states import DomainError
 from routing.store.models import Staff
+from routing.store.sql import SqlStore
 
 if TYPE_CHECKING:
     from routing.staffing import PlanRow
@@ -246,6 +248,8 @@ def _set_active(ctx: click.Context, name: str, *, active: bool) -> None:
     state = _state(_app(_settings(ctx)))
     with _editing(state, name) as (session, staff):
         staff.active = active
+        if not active:
+            leave_all(SqlStore(session, state.centre.code), state.centre, staff)
         kind = "staff_enabled" if active else "staff_disabled"
         record_change(session, state.centre.config, kind, None, user=name)
     click.echo(f"{'enabled' if active else 'disabled'} {name}")

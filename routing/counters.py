@@ -61,6 +61,23 @@ def close(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Cou
     return _set(store, centre, counter, CounterState.CLOSED, staff, "closed")
 
 
+def leave_all(store: SqlStore, centre: Centre, staff: Staff) -> list[Counter]:
+    """Close every counter `staff` holds, as when their account is disabled: a counter left
+    open by someone who can no longer sign in would count as staffed for good.
+
+    Raises `counter_busy` while one of them still holds a ticket.
+    """
+    held = [
+        c for c in store.counters() if c.staff_id == staff.id and c.state != CounterState.CLOSED
+    ]
+    for counter in held:
+        if store.held_by(counter.id) is not None:
+            message = f"{staff.username} still has a visitor at counter {counter.id}: the "
+            message += "ticket must be finished or transferred first"
+            raise DomainError("counter_busy", message)
+    return [close(store, centre, counter.id, staff) for counter in held]
+
+
 def held_counter(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Counter:
     """The counter's live row, locked, provided `staff` holds it.
 

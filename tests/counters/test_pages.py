@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from onestop.app import create_app
 from onestop.settings import Settings
 from tests.factories.configs import REFERENCE_CONFIG
-from tests.factories.people import PASSWORD, add_person
+from tests.factories.people import PASSWORD, add_kiosk, add_person
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -277,3 +277,32 @@ def test_the_admin_edits_skills_and_the_router_follows(app: Flask) -> None:
     disabled = admin.post(form, data={**wanted, "active": "", "csrf_token": token})
     assert disabled.status_code == 302
     assert ana.get("/api/me").status_code == 401
+
+
+def test_disabling_someone_closes_their_counter_once_their_visitor_is_served(app: Flask) -> None:
+    """A counter held by someone who can no longer sign in would count as staffed for good."""
+    ana_id = add_person(app, "ana", services=("residence-first",))
+    add_person(app, "root", role="admin")
+    admin, ana = app.test_client(), app.test_client()
+    _sign_in(admin, "root")
+    _sign_in(ana, "ana")
+    assert ana.post("/api/counters/3/open", json={}).status_code == 200
+    kiosk = {"Authorization": f"Bearer {add_kiosk(app)}"}
+    issued = app.test_client().post(
+        "/api/tickets", json={"service": "residence-first", "language": "pt"}, headers=kiosk
+    )
+    assert issued.status_code == 201
+    assert ana.post("/api/counters/3/next", json={}).status_code == 200
+    form = f"/counter/staff/{ana_id}"
+    off = {"services": ["residence-first"], "languages": ["pt"], "csrf_token": _token(admin, form)}
+
+    busy = admin.post(f"{form}?lang=en", data=off)
+    assert busy.status_code == 422 and "must be finished or transferred" in busy.get_data(
+        as_text=True
+    )
+    assert ana.get("/api/me").status_code == 200
+    assert ana.post("/api/counters/3/finish", json={}).status_code == 200
+    assert admin.post(form, data=off).status_code == 302
+    assert ana.get("/api/me").status_code == 401
+    counter = next(c for c in admin.get("/api/counters").get_json() if c["id"] == 3)
+    assert counter["state"] == "closed"

@@ -130,3 +130,23 @@ def test_unknown_users_are_a_clear_error(run) -> None:
     for command in (("set-password", "nobody", "--password-stdin"), ("disable", "nobody")):
         result = run("user", *command, stdin="some-pass\n")
         assert result.exit_code == 2 and "no user named 'nobody'" in result.stderr
+
+
+def test_disabling_closes_the_counter_once_the_visitor_there_is_served(run, app_on: Flask) -> None:
+    _add(run, "ana", "--role", "agent", "--services", "residence-first")
+    _add(run, "boss", "--role", "manager")
+    ana, boss = app_on.test_client(), app_on.test_client()
+    ana.post("/api/login", json={"username": "ana", "password": "first-pass"})
+    boss.post("/api/login", json={"username": "boss", "password": "first-pass"})
+    assert ana.post("/api/counters/3/open", json={}).status_code == 200
+    kiosk = {"Authorization": f"Bearer {add_kiosk(app_on)}"}
+    ticket = {"service": "residence-first", "language": "pt"}
+    assert app_on.test_client().post("/api/tickets", json=ticket, headers=kiosk).status_code == 201
+    assert ana.post("/api/counters/3/next", json={}).status_code == 200
+
+    busy = run("user", "disable", "ana")
+    assert busy.exit_code == 2 and "still has a visitor at counter 3" in busy.stderr
+    assert ana.post("/api/counters/3/finish", json={}).status_code == 200
+    assert run("user", "disable", "ana").exit_code == 0
+    states = {c["id"]: c["state"] for c in boss.get("/api/counters").get_json()}
+    assert states[3] == "closed"
