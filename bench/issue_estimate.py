@@ -66,7 +66,7 @@ def timed(store: TicketStore, centre: Centre, picks: list[str], *, replay: bool)
     timings = []
     for service in picks:
         if replay:
-            centre.forecasts.clear()
+            centre.traces.clear()
         started = time.perf_counter()
         ticket = tickets.issue(store, centre, service=service, language="pt")  # type: ignore[arg-type]
         timings.append((time.perf_counter() - started) * 1000)

@@ -12,8 +12,9 @@ from onestop.auth import INHERITS, current_staff, staff_required
 from onestop.context import onestop, read_store, transaction
 from onestop.http import Body, json_body
 from onestop.payloads import counter_json, counter_name, ticket_json
-from routing import counters, estimates, mediation, tickets
+from routing import counters, mediation, tickets
 from routing.centre import Centre
+from routing.forecast import expected_calls, wait_min
 from routing.states import DomainError
 from routing.store.models import MediationRequest, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -165,6 +166,7 @@ def queue() -> Any:
     now = centre.clock.now()
     with read_store() as store:
         counts = store.waiting_counts()
+        expected = expected_calls(store, centre, centre.config.services, now)
     services = []
     for service in centre.config.services:
         waiting, oldest = counts.get(service.code, (0, None))
@@ -173,7 +175,7 @@ def queue() -> Any:
                 "code": service.code,
                 "waiting": waiting,
                 "oldest_wait_min": round((now - oldest).total_seconds() / 60, 1) if oldest else 0,
-                "estimated_wait_min": estimates.estimate_wait_min(centre, service, waiting, now),
+                "estimated_wait_min": wait_min(centre, expected[service.code], now),
             }
         )
     return jsonify(services=services)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from routing import estimates
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
+from routing.forecast import expected_calls, wait_min
 from routing.router import Seat, eligible
 from routing.store.models import Event, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -38,8 +38,10 @@ def counter_queue(
     seat = Seat.of(config, holder) if holder is not None else None
     callable_here = [t for t in waiting if seat is not None and eligible(t, seat)]
     services = []
+    expected = expected_calls(
+        store, centre, [centre.config.service(c) for c in config.services], now
+    )
     for code in config.services:
-        service = centre.config.service(code)
         queued = [t for t in waiting if t.service == code]
         oldest = min((t.issued_at for t in queued), default=None)
         services.append(
@@ -48,9 +50,7 @@ def counter_queue(
                 "waiting": len(queued),
                 "callable": sum(1 for t in callable_here if t.service == code),
                 "oldest_wait_min": _minutes(now - oldest) if oldest else 0.0,
-                "estimated_wait_min": estimates.estimate_wait_min(
-                    centre, service, len(queued), now
-                ),
+                "estimated_wait_min": wait_min(centre, expected[code], now),
             }
         )
     mediated = Tally(t.language for t in callable_here if t.mediator)

@@ -10,10 +10,10 @@ from routing.calendar import Calendar
 from routing.clock import Clock, SystemClock
 from routing.config import CentreConfig
 from routing.policies import policy_for
-from routing.router import Lane, Policy
+from routing.router import Policy
 
 if TYPE_CHECKING:
-    from routing.forecast import Replayed
+    from routing.forecast import Trace
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class Centre:
     closings: dict[tuple[str, dt.date], tuple[dt.datetime, ...]] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
-    #: per lane, the wait estimate's last replay; kept by `routing.forecast`
-    forecasts: dict[Lane, Replayed] = field(
+    #: the wait estimate's latest replay, by local day; kept by `routing.forecast`
+    traces: dict[dt.date, Trace] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
 

@@ -1,4 +1,4 @@
-"""How long a visitor will wait: position in the queue and the counters that serve it."""
+"""Which counters serve a service today, and until when: what the kiosk's refusals rest on."""
 
 from __future__ import annotations
 
@@ -60,11 +60,3 @@ def last_call(centre: Centre, service: Service, now: dt.datetime) -> dt.datetime
         return None
     end = min(ends[-1], closing)
     return None if centre.calendar.is_open(end, service.hours) else end
-
-
-def estimate_wait_min(centre: Centre, service: Service, ahead: int, now: dt.datetime) -> float:
-    """Minutes until a ticket with `ahead` tickets before it is called."""
-    counters = max(1, serving_counters(centre, service, now))
-    start = centre.calendar.next_opening(now)
-    before_opening = max(0.0, (start - now).total_seconds() / 60)
-    return round(before_opening + ahead * service.mean_service_min / counters, 1)

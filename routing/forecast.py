@@ -12,9 +12,9 @@ Within a queue of one service, one class (legal priority or not), one mediation 
 one destination counter, every policy calls in arrival order; so a counter need only rank the
 head of each such queue, and a replay over hundreds of tickets stays cheap enough for issuing.
 
-Kiosks under load issue many tickets while nothing else changes, and a replay over thousands
-waiting takes tens of milliseconds; so a replay's answer is kept per lane and reused, for a
-while, as long as the counters and the tickets they hold are as they were (see `Replayed`).
+One replay answers for every queue (see `Trace`), and is kept for a while, as long as the
+counters and the tickets they hold are as they were: kiosks under load issue many tickets
+while nothing else changes, and a replay over thousands waiting takes tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ import datetime as dt
 import heapq
 import math
 import sys
+import threading
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
 from routing.config import Service
-from routing.router import Seat, Waiting, eligible, lane_of
+from routing.router import Seat, Waiting, eligible
 from routing.store.models import Staff, Ticket
 from routing.store.protocol import TicketStore
 
@@ -47,11 +48,11 @@ SERVICE_CV = 0.7
 SHRINK = 0.72
 #: the new ticket's id while the replay ranks it: after every ticket already issued
 NEW_ID = sys.maxsize
-#: how long a replay's answer serves later newcomers of its lane: it drifts as busy counters'
-#: tickets run on, but within this by less than the tenth of a minute the estimate is given in
+#: how long a replay serves later newcomers: it drifts as busy counters' tickets run on, but
+#: within this by less than the tenth of a minute the estimate is given in
 REUSE = dt.timedelta(seconds=30)
 #: calls replayed at most: beyond about two hours of the reference centre's counters, a
-#: longer replay costs more than its answer gains in accuracy (see `_replay`)
+#: longer replay costs more than its answer gains in accuracy (see `Trace._beyond`)
 HORIZON = 500
 
 #: the queue of a waiting ticket within which every policy keeps arrival order
@@ -71,65 +72,73 @@ class Newcomer:
 def forecast_wait_min(
     store: TicketStore, centre: Centre, newcomer: Newcomer, now: dt.datetime
 ) -> float:
-    """Minutes until the new ticket would be called, replaying the router from `now`."""
+    """Minutes until the new ticket would be called: the estimate printed on it."""
+    return wait_min(centre, expected_call(store, centre, newcomer, now), now)
+
+
+def expected_call(
+    store: TicketStore, centre: Centre, newcomer: Newcomer, now: dt.datetime
+) -> dt.datetime:
+    """When a ticket issued now would be called: the next opening while the centre is
+    closed, its closing when no counter would call it before then."""
+    trace = _trace(store, centre, now)
+    if trace is None:
+        return centre.calendar.next_opening(now)
+    return max(now, trace.call(_newcomer_row(newcomer, now)))
+
+
+def expected_calls(
+    store: TicketStore, centre: Centre, services: Iterable[Service], now: dt.datetime
+) -> dict[str, dt.datetime]:
+    """`expected_call` of a visitor of each service with no priority and no mediator, all
+    read off one replay: what the kiosk's and the displays' lists show."""
+    trace = _trace(store, centre, now)
+    if trace is None:
+        opening = centre.calendar.next_opening(now)
+        return {service.code: opening for service in services}
+    return {
+        service.code: max(now, trace.call(_newcomer_row(Newcomer(service), now)))
+        for service in services
+    }
+
+
+def wait_min(centre: Centre, called: dt.datetime, now: dt.datetime) -> float:
+    """The estimate given for a call expected at `called`: the time until the centre opens,
+    then the replay's wait scaled by `SHRINK`."""
+    start = now if centre.calendar.is_open(now) else min(called, centre.calendar.next_opening(now))
+    waited = (start - now) + (called - start) * SHRINK
+    return round(max(0.0, waited.total_seconds() / 60), 1)
+
+
+def due(centre: Centre, now: dt.datetime) -> bool:
+    """Whether today's replay is missing or past half its life: a replay ahead of issuing,
+    outside the issuing transaction, then saves one inside it."""
+    kept = centre.traces.get(centre.calendar.local_day(now))
+    return kept is None or not kept.at <= now < kept.at + REUSE / 2
+
+
+def _trace(store: TicketStore, centre: Centre, now: dt.datetime) -> Trace | None:
+    """Today's replay from about `now`: the one kept, brought up to date with the tickets
+    issued since, while it still holds; else a new one. None while the centre is closed."""
     calendar = centre.calendar
     day = calendar.local_day(now)
     hours = calendar.hours_on(day)
     if hours is None or not calendar.is_open(now):
-        start = calendar.next_opening(now)
-        return round(max(0.0, (start - now).total_seconds() / 60), 1)
-    close = calendar.at(day, hours.end)
-    mine = _newcomer_row(newcomer, now)
+        return None
     live = store.seated()
     held = store.active_tickets()
     floor = _floor(live, held)
-    waiting = store.waiting_since(mine.service, now)
-    lane = lane_of(mine)
-    kept = centre.forecasts.get(lane)
-    called = None if kept is None else kept.reuse(floor, waiting, now)
-    if called is None:
-        seats = _seats(centre, live, held, day, now, close)
-        ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
-        queues = _Queues([*store.queue(), mine], ranked)
-        called, interval = _replay(centre, mine, seats, queues, now, close)
-        centre.forecasts[lane] = Replayed(floor, now, waiting, called, interval, close)
-    return round(max(0.0, (called - now).total_seconds() / 60) * SHRINK, 1)
-
-
-def due(centre: Centre, newcomer: Newcomer, now: dt.datetime) -> bool:
-    """Whether the lane's kept answer is missing or past half its life: a replay ahead of
-    issuing, outside the issuing transaction, then saves one inside it."""
-    kept = centre.forecasts.get(lane_of(_newcomer_row(newcomer, now)))
-    return kept is None or now >= kept.at + REUSE / 2
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """A replay's answer for a newcomer of one lane, kept to answer the next ones.
-
-    While the same staff hold the same counters and the same tickets are called or served, no
-    counter has called anyone since: the queue has only grown. Each ticket of the service
-    issued since is taken to stand ahead in the lane, one interval between the lane's calls
-    each.
-    """
-
-    floor: Hashable
-    at: dt.datetime
-    #: tickets of the service waiting when replayed
-    waiting: int
-    called: dt.datetime
-    #: between two calls of the lane in the replay; zero when unknown
-    interval: dt.timedelta
-    close: dt.datetime
-
-    def reuse(self, floor: Hashable, waiting: int, now: dt.datetime) -> dt.datetime | None:
-        """When a newcomer now is called, or None when only a new replay can tell."""
-        issued = waiting - self.waiting
-        if floor != self.floor or not self.at <= now < self.at + REUSE or issued < 0:
-            return None
-        if issued and not self.interval:
-            return None
-        return min(self.close, max(now, self.called + issued * self.interval))
+    kept = centre.traces.get(day)
+    if kept is not None and kept.floor == floor and kept.at <= now < kept.at + REUSE:
+        kept.add(store.queue(after=kept.last_id))
+        return kept
+    close = calendar.at(day, hours.end)
+    ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
+    seats = _seats(centre, live, held, day, now, close)
+    trace = Trace(centre, floor, now, close, seats, _Queues(store.queue(), ranked))
+    centre.traces.clear()
+    centre.traces[day] = trace
+    return trace
 
 
 def _floor(live: dict[int, Staff], held: list[Ticket]) -> Hashable:
@@ -154,12 +163,23 @@ class _Queues:
 
     def __init__(self, rows: list[Waiting], ranked: frozenset[str]) -> None:
         self.ranked = ranked
-        rows.sort(key=lambda row: (row.issued_at, row.id or 0))
         self.queues: dict[QueueKey, deque[Waiting]] = {}
-        for row in rows:
-            self.queues.setdefault(self.key(row), deque()).append(row)
         #: one ticket of each queue, to tell which seats may call it
-        self.sample = {key: queue[0] for key, queue in self.queues.items()}
+        self.sample: dict[QueueKey, Waiting] = {}
+        self.last_id = 0
+        self.add(rows)
+
+    def add(self, rows: list[Waiting]) -> set[QueueKey]:
+        """Put newly issued tickets at the end of their queues; returns the queues added to."""
+        rows.sort(key=lambda row: (row.issued_at, row.id or 0))
+        keys = set()
+        for row in rows:
+            key = self.key(row)
+            keys.add(key)
+            self.queues.setdefault(key, deque()).append(row)
+            self.sample.setdefault(key, row)
+            self.last_id = max(self.last_id, row.id or 0)
+        return keys
 
     def key(self, row: Waiting) -> QueueKey:
         priority = row.priority is not None and row.service in self.ranked
@@ -171,56 +191,177 @@ class _Queues:
         return [self.queues[k] for k, row in self.sample.items() if eligible(row, seat)]
 
 
-def _replay(
-    centre: Centre,
-    mine: Waiting,
-    seats: list[_Seat],
-    queues: _Queues,
-    now: dt.datetime,
-    close: dt.datetime,
-) -> tuple[dt.datetime, int]:
-    """When `mine` is called (`close` if no counter would call it before closing), and the
-    time between two calls of its queue: one more of its queue ahead would delay it by that
-    (zero when none of its queue goes first, which says nothing of the pace).
+#: one turn of a counter in a replay: when, which seat, and whom it called (None: nobody was
+#: left for it, and it stays free from then on)
+Turn = tuple[dt.datetime, int, Waiting | None]
 
-    Past `HORIZON` calls the rest is extrapolated: the queue goes on being called at the pace
-    it had, or, if it has not been called yet, everyone still waiting is called at the pace
-    of all calls so far before `mine`.
+
+class Trace:
+    """The router replayed from `at` on the queue as it stood, with nobody new arriving: each
+    counter's turns in order, kept while the floor stays as it was (`floor`), so that when a
+    newcomer of any queue would be called can be read off it.
+
+    A newcomer is last in its queue and changes nothing until it is called: the replay
+    without it is the replay with it up to that turn. So it is called at the first turn,
+    after its queue has emptied, of a counter that may serve it and ranks it above whom the
+    counter called; or as soon as such a counter has nobody left. The replay runs only as far
+    as the questions so far needed, and stops at `HORIZON` calls.
+
+    Tickets issued since are added at the end of their queues. That changes nothing already
+    replayed unless their queue had emptied (or is new): then the replay is taken back to
+    that turn, and goes on from there.
     """
-    means = {s.code: s.mean_service_min for s in centre.config.services}
-    rank = centre.policy.rank
-    own = queues.queues[queues.key(mine)]
-    before = calls = 0
-    first = now
-    heap = [(s.free_at, index) for index, s in enumerate(seats) if s.free_at < s.end]
-    heapq.heapify(heap)
-    while heap:
-        at, index = heapq.heappop(heap)
-        seat = seats[index]
-        if at >= seat.end:
-            continue
-        if calls == HORIZON:
-            ahead = len(own) - 1 if before else sum(map(len, queues.queues.values())) - 1
-            pace = (at - now) / (before or calls)
-            called = min(close, at + ahead * pace)
-            return called, (called - now) / (before + len(own))
-        if seat.queues is None:
-            seat.queues = queues.open_to(seat.seat)
-        heads = [queue[0] for queue in seat.queues if queue]
-        if not heads:
-            continue
-        best = rank(heads, seat.seat, at)[0]
-        if best is mine:
-            return at, (at - first) / before if before else dt.timedelta(0)
-        queue = queues.queues[queues.key(best)]
-        if queue is own:
-            first = first if before else at
-            before += 1
-        calls += 1
-        queue.popleft()
-        minutes = means.get(best.service, 10.0) * (MEDIATED_SLOWDOWN if best.mediator else 1.0)
-        heapq.heappush(heap, (at + dt.timedelta(minutes=minutes), index))
-    return close, (close - now) / (before + 1)
+
+    def __init__(
+        self,
+        centre: Centre,
+        floor: Hashable,
+        at: dt.datetime,
+        close: dt.datetime,
+        seats: list[_Seat],
+        queues: _Queues,
+    ) -> None:
+        self.floor = floor
+        self.at = at
+        self.close = close
+        self._rank = centre.policy.rank
+        self._means = {s.code: s.mean_service_min for s in centre.config.services}
+        self._seats = seats
+        self._queues = queues
+        self._sizes = {key: len(queue) for key, queue in queues.queues.items()}
+        self._left = sum(self._sizes.values())
+        self._called: dict[QueueKey, int] = {}
+        #: the turn at which each queue's last ticket was called
+        self._emptied: dict[QueueKey, int] = {}
+        self._turns: list[Turn] = []
+        self._calls = 0
+        self._heap: list[tuple[dt.datetime, int]] = []
+        self._rewind(0)
+        self._lock = threading.Lock()
+
+    @property
+    def last_id(self) -> int:
+        """The newest ticket the replay knows of."""
+        return self._queues.last_id
+
+    def add(self, rows: list[Waiting]) -> None:
+        """Put tickets issued since at the end of their queues."""
+        if not rows:
+            return
+        with self._lock:
+            known = set(self._sizes)
+            keys = self._queues.add(rows)
+            back = len(self._turns)
+            for key in keys:
+                if key not in known:
+                    back = 0
+                elif key in self._emptied:
+                    back = min(back, self._emptied[key] + 1)
+            for row in rows:
+                key = self._queues.key(row)
+                self._sizes[key] = self._sizes.get(key, 0) + 1
+                self._left += 1
+            if back == 0:
+                for seat in self._seats:
+                    seat.queues = None
+            self._rewind(back)
+
+    def call(self, mine: Waiting) -> dt.datetime:
+        """When `mine`, issued after every ticket in the replay, would be called."""
+        with self._lock:
+            return self._call(mine)
+
+    def _call(self, mine: Waiting) -> dt.datetime:
+        key = self._queues.key(mine)
+        while self._called.get(key, 0) < self._sizes.get(key, 0):
+            if not self._step():
+                return self._beyond(key)
+        may = [eligible(mine, seat.seat) for seat in self._seats]
+        index = self._emptied.get(key, -1) + 1
+        while index < len(self._turns) or self._step():
+            at, seat, best = self._turns[index]
+            index += 1
+            if not may[seat]:
+                continue
+            if best is None or self._rank([best, mine], self._seats[seat].seat, at)[0] is mine:
+                return at
+        return self._beyond(key)
+
+    def _step(self) -> bool:
+        """Replay one more turn; False when no counter has one left, or at `HORIZON` calls."""
+        if self._calls >= HORIZON:
+            return False
+        heap = self._heap
+        while heap:
+            at, index = heapq.heappop(heap)
+            seat = self._seats[index]
+            if at >= seat.end:
+                continue
+            if seat.queues is None:
+                seat.queues = self._queues.open_to(seat.seat)
+            heads = [queue[0] for queue in seat.queues if queue]
+            if not heads:
+                self._turns.append((at, index, None))
+                return True
+            best = self._rank(heads, seat.seat, at)[0]
+            key = self._queues.key(best)
+            queue = self._queues.queues[key]
+            queue.popleft()
+            self._called[key] = self._called.get(key, 0) + 1
+            if not queue:
+                self._emptied[key] = len(self._turns)
+            self._calls += 1
+            self._left -= 1
+            self._turns.append((at, index, best))
+            heapq.heappush(heap, (at + self._duration(best), index))
+            return True
+        return False
+
+    def _rewind(self, turns: int) -> None:
+        """Take the replay back to its first `turns` turns."""
+        for _, _, best in reversed(self._turns[turns:]):
+            if best is None:
+                continue
+            key = self._queues.key(best)
+            self._queues.queues[key].appendleft(best)
+            self._called[key] -= 1
+            self._calls -= 1
+            self._left += 1
+        del self._turns[turns:]
+        self._emptied = {k: t for k, t in self._emptied.items() if t < turns}
+        latest: dict[int, Turn] = {turn[1]: turn for turn in self._turns}
+        self._heap = []
+        for index, seat in enumerate(self._seats):
+            turn = latest.get(index)
+            if turn is None:
+                free = seat.free_at
+            elif turn[2] is None:
+                continue
+            else:
+                free = turn[0] + self._duration(turn[2])
+            if free < seat.end:
+                self._heap.append((free, index))
+        heapq.heapify(self._heap)
+
+    def _beyond(self, key: QueueKey) -> dt.datetime:
+        """Past the replay's end: at `HORIZON` calls, the queue goes on at the pace it had
+        (everyone still waiting at the pace of all calls, if it was not called yet); when no
+        counter has a turn left today, the closing."""
+        if self._calls < HORIZON:
+            return self.close
+        following = self._heap[0][0] if self._heap else self._turns[-1][0]
+        called = self._called.get(key, 0)
+        if called:
+            ahead = self._sizes[key] - called
+            pace = (following - self.at) / called
+        else:
+            ahead = self._left
+            pace = (following - self.at) / self._calls
+        return min(self.close, following + ahead * pace)
+
+    def _duration(self, row: Waiting) -> dt.timedelta:
+        mean = self._means.get(row.service, 10.0)
+        return dt.timedelta(minutes=mean * (MEDIATED_SLOWDOWN if row.mediator else 1.0))
 
 
 def _newcomer_row(newcomer: Newcomer, now: dt.datetime) -> Waiting:

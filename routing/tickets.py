@@ -19,7 +19,7 @@ from routing.centre import Centre
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
-from routing.forecast import Newcomer, due, forecast_wait_min
+from routing.forecast import Newcomer, due, expected_call, wait_min
 from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
@@ -45,12 +45,13 @@ def service_of(centre: Centre, code: str) -> Service:
 
 
 def refusal_reason(
-    store: SqlStore, centre: Centre, service: Service, now: dt.datetime, ahead: int = 0
+    store: SqlStore, centre: Centre, service: Service, now: dt.datetime, called: dt.datetime
 ) -> Refused | None:
     """Why the kiosk must refuse `service` now, or None when it may issue.
 
-    `ahead` is how many already wait for it: when their estimated wait runs past the service's
-    last call today, a new visitor would not be served (`cutoff`).
+    `called` is when a visitor issued a ticket now would be called
+    (`routing.forecast.expected_call`): at or after the service's last call today, they would
+    not be served (`cutoff`).
     """
     calendar = centre.calendar
     if not calendar.is_open(now):
@@ -66,8 +67,7 @@ def refusal_reason(
         reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
         return Refused("daily_cap", "today's tickets for this service are gone", reopen)
     last_call = estimates.last_call(centre, service, now)
-    wait = dt.timedelta(minutes=estimates.estimate_wait_min(centre, service, ahead, now))
-    if last_call is not None and now + wait >= last_call:
+    if last_call is not None and called >= last_call:
         reopen = calendar.next_opening(calendar.closing(now) or now, service.hours)
         return Refused("cutoff", "the wait would run past closing time today", reopen)
     return None
@@ -83,7 +83,7 @@ def prepare_estimate(
     mediator: bool = False,
 ) -> None:
     """Replay the wait estimate `issue` is about to give, in a read-only transaction of its
-    own, when the lane's kept answer will not do (`routing.forecast.due`).
+    own, when the replay kept will not do (`routing.forecast.due`).
 
     On SQLite the issuing transaction holds the database's one write lock: a replay over
     thousands waiting inside it would hold every kiosk up, where reusing the answer does not.
@@ -93,11 +93,10 @@ def prepare_estimate(
         chosen = centre.config.service(service)
     except KeyError:
         return
-    newcomer = Newcomer(chosen, priority, mediator, language)
     now = centre.clock.now()
-    if due(centre, newcomer, now):
+    if due(centre, now):
         with reading() as store:
-            forecast_wait_min(store, centre, newcomer, now)
+            expected_call(store, centre, Newcomer(chosen, priority, mediator, language), now)
 
 
 def issue(
@@ -123,7 +122,10 @@ def issue(
     # Counted before the sequence row is locked, so that lock is held for less time; no
     # earlier ticket can be missed, and the new ticket is the last of its queue.
     ahead = store.waiting_since(chosen.code, now)
-    refused = refusal_reason(store, centre, chosen, now, ahead)
+    # Replayed before the sequence row is locked, for the same reason.
+    newcomer = Newcomer(chosen, priority, mediator, language)
+    called = expected_call(store, centre, newcomer, now)
+    refused = refusal_reason(store, centre, chosen, now, called)
     if refused is not None:
         store.add(
             Refusal(
@@ -136,9 +138,7 @@ def issue(
             )
         )
         return refused
-    # Replayed before the sequence row is locked, for the same reason as the count above.
-    newcomer = Newcomer(chosen, priority, mediator, language)
-    estimate = forecast_wait_min(store, centre, newcomer, now)
+    estimate = wait_min(centre, called, now)
     day = centre.calendar.local_day(now)
     sequence = store.next_number(chosen.prefix, day)
     # Stamp the arrival only now that the number is drawn under the sequence's lock, so

@@ -222,9 +222,9 @@ class MemoryStore:
             chosen += [t for t in self._sent.get(sent_to, {}).values() if t.service not in services]
         return chosen
 
-    def queue(self) -> list[Waiting]:
-        """Every waiting ticket as the router reads it."""
-        return snapshot(self.waiting())
+    def queue(self, after: int = 0) -> list[Waiting]:
+        """Every waiting ticket as the router reads it, or those with an id above `after`."""
+        return snapshot(t for t in self.waiting() if (t.id or 0) > after)
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
         """The earliest waiting ticket of each lane of `services`, and every ticket sent to

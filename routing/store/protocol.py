@@ -65,9 +65,10 @@ class TicketStore(Protocol):
         counter `sent_to` whatever their service: the router's snapshot."""
         ...
 
-    def queue(self) -> list[Waiting]:
-        """Every waiting ticket as the router reads it (`Waiting.ticket` may be None): the
-        wait estimate replays the router over the whole queue on every ticket issued."""
+    def queue(self, after: int = 0) -> list[Waiting]:
+        """Every waiting ticket as the router reads it (`Waiting.ticket` may be None), or
+        those with an id above `after`: the wait estimate replays the router over the whole
+        queue, then adds what was issued since."""
         ...
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:

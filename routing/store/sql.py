@@ -84,7 +84,11 @@ QUEUE = select(
     TICKETS.c.language,
     TICKETS.c.issued_at,
     TICKETS.c.target_counter_id,
-).where(TICKETS.c.centre == bindparam("centre"), TICKETS.c.state == TicketState.WAITING)
+).where(
+    TICKETS.c.centre == bindparam("centre"),
+    TICKETS.c.state == TicketState.WAITING,
+    TICKETS.c.id > bindparam("after"),
+)
 INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
 INSERT_EVENT = insert(EVENTS).returning(*EVENTS.c)
 DEVICES = Device.__table__
@@ -228,11 +232,12 @@ class SqlStore:
             statement = statement.where(wanted)
         return list(self.session.execute(statement).scalars())
 
-    def queue(self) -> list[Waiting]:
-        """Every waiting ticket as the router reads it, in one Core statement and plain tuples
-        (no ticket objects: the estimate reads hundreds of rows on every ticket issued)."""
+    def queue(self, after: int = 0) -> list[Waiting]:
+        """Every waiting ticket as the router reads it, or those with an id above `after`, in
+        one Core statement and plain tuples (no ticket objects: the estimate may read
+        thousands of rows)."""
         make = tuple.__new__
-        rows = self._core(QUEUE, {"centre": self.centre}, flush=True)
+        rows = self._core(QUEUE, {"centre": self.centre, "after": after}, flush=True)
         return [make(Waiting, (None, *row)) for row in rows]
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:

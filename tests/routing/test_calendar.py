@@ -98,7 +98,7 @@ def test_opening_hours(
         now = centre.clock.now()
         assert centre.calendar.local(now).strftime("%a %H:%M") == wall_clock
         assert centre.calendar.is_open(now) is is_open
-        refused = refusal_reason(store, centre, centre.config.service("residence-first"), now)
+        refused = refusal_reason(store, centre, centre.config.service("residence-first"), now, now)
     if is_open:
         assert refused is None
     else:
@@ -210,9 +210,9 @@ def test_service_hours_close_the_service_before_the_centre(
     assert str(service.hours) == "08:30-17:00"
     with freeze_time(moment):
         now = centre.clock.now()
-        refused = refusal_reason(store, centre, service, now)
+        refused = refusal_reason(store, centre, service, now, now)
         assert centre.calendar.is_open(now, service.hours) is (reason is None)
-        other = refusal_reason(store, centre, centre.config.service("residence-first"), now)
+        other = refusal_reason(store, centre, centre.config.service("residence-first"), now, now)
     if reason is None:
         assert refused is None
         return
@@ -233,7 +233,7 @@ def test_service_opening_later_than_the_centre_reopens_the_same_day(tmp_path: Pa
         with freeze_time("2026-11-25 09:00"), database.session(write=False) as session:
             now = centre.clock.now()
             chosen = centre.config.service("family-reunification")
-            refused = refusal_reason(SqlStore(session, centre.code), centre, chosen, now)
+            refused = refusal_reason(SqlStore(session, centre.code), centre, chosen, now, now)
     finally:
         database.dispose()
     assert refused is not None and refused.reason == "service_closed"
