@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 
 from reports.metrics import Figures, Scope
-from reports.periods import local_part, seconds_between, weekday
+from reports.periods import local_part, weekday
 from routing import staffing
 from routing.store.models import Event
 
@@ -126,11 +126,10 @@ def estimate_accuracy(connection: Connection, scope: Scope) -> list[dict[str, An
     """Per service, the wait estimated at issue against the wait that followed, for called
     tickets never transferred: mean estimate, mean wait, mean absolute error, bias
     (estimate minus wait) and the share within 5 minutes."""
-    wait = seconds_between("issued_at", "called_at", scope.dialect)
     query = f"""
         WITH t AS (
-            SELECT service, estimated_wait_min AS e, {wait} / 60.0 AS w FROM tickets
-            WHERE {scope.where()} AND called_at IS NOT NULL AND transfers = 0
+            SELECT service, estimated_wait_min AS e, wait_s / 60.0 AS w FROM tickets
+            WHERE {scope.where()} AND wait_s IS NOT NULL AND transfers = 0
               AND estimated_wait_min IS NOT NULL
         )
         SELECT service, COUNT(*), SUM(e), SUM(w), SUM(ABS(e - w)),
