@@ -29,6 +29,12 @@ from routing.calendar import Calendar
 from routing.config import CentreConfig
 
 DIMENSIONS = ("service", "hour", "weekday")
+#: a ticket's wait in whole tenths of a minute, rounded down; PostgreSQL keeps statistics on
+#: this very expression (migration 0005), so its planner expects a few thousand of them
+WAIT_TENTHS = {
+    "postgresql": "CAST(FLOOR(wait_s / 6) AS INTEGER)",
+    "sqlite": "CAST(wait_s / 6 AS INTEGER)",
+}
 #: targets of a service the config does not know (another centre's): the config's defaults
 DEFAULT_TARGET_MIN = 30.0
 DEFAULT_PRIORITY_TARGET_MIN = 10.0
@@ -189,11 +195,7 @@ def breakdown(connection: Connection, scope: Scope, by: str) -> tuple[list[Figur
     One pass over the tickets: the database groups them by row and by wait in tenths of a
     minute, summing as it goes; the percentiles are then read off those few thousand groups.
     """
-    bucket = (
-        "CAST(FLOOR(wait_s / 6) AS INTEGER)"
-        if scope.dialect == "postgresql"
-        else "CAST(wait_s / 6 AS INTEGER)"
-    )
+    bucket = WAIT_TENTHS[scope.dialect]
     query = f"""
         SELECT {_key_sql(scope, by)} AS k, {bucket} AS b, COUNT(wait_s) AS waited,
                COUNT(*) AS issued,
@@ -208,14 +210,14 @@ def breakdown(connection: Connection, scope: Scope, by: str) -> tuple[list[Figur
     rows: dict[Any, Figures] = {}
     waits: dict[Any, list[tuple[int, int]]] = {}
     everyone: dict[int, int] = {}
-    for key, bucket_of, waited, *sums in connection.execute(text(query), scope.params()):
+    for key, tenths, waited, *sums in connection.execute(text(query), scope.params()):
         figures = rows.get(key)
         if figures is None:
             figures = rows[key] = Figures(key=key)
         figures.tally(waited, *sums)
-        if bucket_of is not None:
-            waits.setdefault(key, []).append((bucket_of, waited))
-            everyone[bucket_of] = everyone.get(bucket_of, 0) + waited
+        if tenths is not None:
+            waits.setdefault(key, []).append((tenths, waited))
+            everyone[tenths] = everyone.get(tenths, 0) + waited
     for key, counts in waits.items():
         rows[key].median_s, rows[key].p90_s = _ranks(counts)
     _refusals(connection, scope, by, rows)

@@ -6,9 +6,10 @@ import datetime as dt
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, insert, select, text
 
 from onestop.db import MIGRATIONS
+from reports.metrics import WAIT_TENTHS
 from routing.store.models import Ticket
 
 ISSUED = dt.datetime(2026, 11, 25, 9, 0, 0, 250_000, tzinfo=dt.UTC)
@@ -75,3 +76,31 @@ def test_0005_gives_stored_tickets_their_wait_and_service_time(database_url: str
         ("A004", None, None),
         ("A005", wait, None),
     ]
+
+
+def test_0005_tells_postgres_how_few_tenths_of_a_minute_the_waits_take(postgres_url: str) -> None:
+    """The reports group by the wait in tenths (WAIT_TENTHS): the planner must expect about
+    as many groups as there are tenths, not one per ticket, or it sorts a national year on
+    disk instead of hashing it."""
+    _migrate(postgres_url, "head")
+    rows = [
+        {
+            **_ticket(n, "called", called_at=ISSUED + dt.timedelta(milliseconds=37 * n)),
+            "wait_s": 0.037 * n,
+        }
+        for n in range(1, 3001)
+    ]
+    engine = create_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(Ticket.__table__), rows)
+            connection.execute(text("ANALYZE tickets"))
+            plan = connection.execute(
+                text(
+                    f"EXPLAIN (FORMAT JSON) SELECT centre, {WAIT_TENTHS['postgresql']} AS b,"
+                    " COUNT(*) FROM tickets GROUP BY centre, b"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert plan[0]["Plan"]["Plan Rows"] < 100  # 19 tenths (0 to 1.8 minutes); 3,000 tickets
