@@ -123,9 +123,9 @@ def weekday(column: str, dialect: str) -> str:
 
 def seconds_between(start: str, end: str, dialect: str) -> str:
     """SQL for the seconds from one timestamp column to another, to the millisecond (SQLite
-    reads no finer), so both databases count alike, as the waits the core stores are
-    (`routing.clock.elapsed_s`). Floating point throughout: PostgreSQL's numeric arithmetic
-    would take three times as long."""
+    reads no finer), so both databases count alike, as `routing.clock.elapsed_s` does for the
+    waits the core stores. Floating point throughout: PostgreSQL's numeric arithmetic would
+    take three times as long."""
     if dialect == "postgresql":
         return f"(ROUND(date_part('epoch', {end} - {start}) * 1000) / 1000)"
     return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"

@@ -45,8 +45,8 @@ def utcnow() -> dt.datetime:
 
 def elapsed_s(start: dt.datetime, end: dt.datetime) -> float:
     """Seconds from `start` to `end` to the millisecond, half a millisecond rounded away from
-    zero: a ticket's wait and service time as the reports count them (SQLite keeps no finer
-    time, so both databases compare a wait with its target alike)."""
+    zero as PostgreSQL's ROUND does: a ticket's wait and service time as the reports count
+    them, stored as a number so that both databases compare it with its target alike."""
     micro = (end - start) // dt.timedelta(microseconds=1)
     millis = (abs(micro) + 500) // 1000
     return (millis if micro >= 0 else -millis) / 1000

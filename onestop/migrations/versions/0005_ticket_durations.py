@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-28 21:30:00.000000
+Create Date: 2026-11-27 21:30:00.000000
 
 The reports summed a year of waits worked out from the timestamps on every run; the core now
 keeps them on the ticket as it moves. Existing tickets get them from the same expressions the
