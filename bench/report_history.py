@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from routing.calendar import Calendar
+from routing.clock import elapsed_s
 from routing.config import CentreConfig
 
 COLUMNS = (
@@ -34,6 +35,8 @@ COLUMNS = (
     "called_at",
     "started_at",
     "ended_at",
+    "wait_s",
+    "service_s",
     "counter_id",
     "recalls",
     "transfers",
@@ -101,6 +104,8 @@ def tickets(
                 called,
                 started,
                 ended,
+                elapsed_s(issued, called) if called else None,
+                elapsed_s(started, ended) if state == "done" else None,
                 counters[rng.randrange(len(counters))] if called else None,
                 0,
                 1 if rng.random() < 0.02 else 0,

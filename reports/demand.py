@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Date, Integer, select, text
 
 from reports.metrics import Figures, Scope
-from reports.periods import local_part, seconds_between, weekday
+from reports.periods import local_part
 from routing import staffing
 from routing.store.models import Event
 
@@ -17,15 +17,20 @@ GOOD_ESTIMATE_MIN = 5.0
 
 
 def heatmap(connection: Connection, scope: Scope) -> dict[str, Any]:
-    """Tickets issued per local weekday (Monday first) and hour: a 7 x 24 grid."""
+    """Tickets issued per local weekday (Monday first) and hour: a 7 x 24 grid.
+
+    The database counts per local day and hour (a few thousand groups for a year) and each
+    day's weekday is found here: cheaper than working out a weekday for every ticket.
+    """
     hour = local_part("issued_at", "hour", scope.dialect, scope.calendar.zone, scope.period)
     query = f"""
-        SELECT {weekday("day", scope.dialect)} AS d, {hour} AS h, COUNT(*)
-        FROM tickets WHERE {scope.where()} GROUP BY d, h
+        SELECT day, {hour} AS h, COUNT(*) AS n FROM tickets
+        WHERE {scope.where()} GROUP BY day, h
     """
     grid = [[0] * 24 for _ in range(7)]
-    for day, hour_of_day, count in connection.execute(text(query), scope.params()):
-        grid[day][hour_of_day] = count
+    counted = text(query).columns(day=Date, h=Integer, n=Integer)
+    for day, hour_of_day, count in connection.execute(counted, scope.params()):
+        grid[day.weekday()][hour_of_day] += count
     return {"weekdays": list(range(7)), "hours": list(range(24)), "arrivals": grid}
 
 
@@ -126,11 +131,10 @@ def estimate_accuracy(connection: Connection, scope: Scope) -> list[dict[str, An
     """Per service, the wait estimated at issue against the wait that followed, for called
     tickets never transferred: mean estimate, mean wait, mean absolute error, bias
     (estimate minus wait) and the share within 5 minutes."""
-    wait = seconds_between("issued_at", "called_at", scope.dialect)
     query = f"""
         WITH t AS (
-            SELECT service, estimated_wait_min AS e, {wait} / 60.0 AS w FROM tickets
-            WHERE {scope.where()} AND called_at IS NOT NULL AND transfers = 0
+            SELECT service, estimated_wait_min AS e, wait_s / 60.0 AS w FROM tickets
+            WHERE {scope.where()} AND wait_s IS NOT NULL AND transfers = 0
               AND estimated_wait_min IS NOT NULL
         )
         SELECT service, COUNT(*), SUM(e), SUM(w), SUM(ABS(e - w)),

@@ -31,11 +31,9 @@ def _listed(kinds: tuple[str, ...]) -> str:
 
 def staff_figures(connection: Connection, scope: Scope) -> list[dict[str, Any]]:
     """Per staff member: served, no-shows, mean service time, break and idle minutes."""
-    service = seconds_between("started_at", "ended_at", scope.dialect)
     served_query = f"""
         SELECT staff_id, SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN state = 'done' THEN {service} END)
+               SUM(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END), SUM(service_s)
         FROM tickets WHERE {scope.where()} AND staff_id IS NOT NULL GROUP BY staff_id
     """
     people: dict[int, dict[str, Any]] = {}
@@ -98,10 +96,9 @@ def staff_figures(connection: Connection, scope: Scope) -> list[dict[str, Any]]:
 def mediator_demand(connection: Connection, scope: Scope) -> list[dict[str, Any]]:
     """Per language: tickets asking for a mediator (issued, served, mean wait) and the
     mediation requests counters made (requested, accepted, mean minutes to accept)."""
-    wait = seconds_between("issued_at", "called_at", scope.dialect)
     tickets_query = f"""
         SELECT language, COUNT(*), SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END),
-               COUNT(called_at), SUM({wait})
+               COUNT(wait_s), SUM(wait_s)
         FROM tickets WHERE {scope.where()} AND mediator GROUP BY language
     """
     accept = seconds_between("requested_at", "accepted_at", scope.dialect)

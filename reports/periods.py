@@ -89,16 +89,29 @@ def local_part(column: str, part: str, dialect: str, zone: ZoneInfo, period: Per
         value = f"CAST(EXTRACT({field} FROM timezone('{zone.key}', {column})) AS INTEGER)"
         return value if part == "hour" else f"({value} - 1)"
     cases = offsets(zone, period)
-    shift = f"'{cases[0][1]:+d} minutes'"
+    if part == "hour":
+        # read off the stored text (SQLITE_MOMENT) by position: parsing it with strftime
+        # costs several times as much, once per ticket
+        clock = (
+            f"CAST(substr({column}, 12, 2) AS INTEGER) * 60"
+            f" + CAST(substr({column}, 15, 2) AS INTEGER)"
+        )
+        return f"(({clock} + {_offset(column, cases, '{:d}')} + 1440) % 1440 / 60)"
+    shift = _offset(column, cases, "'{:+d} minutes'")
+    return f"((CAST(strftime('%w', {column}, {shift}) AS INTEGER) + 6) % 7)"
+
+
+def _offset(column: str, cases: list[tuple[dt.datetime, int]], form: str) -> str:
+    """SQLite SQL for the UTC offset in minutes at the moment in `column`, written as `form`
+    formats it."""
+    value = form.format(cases[0][1])
     if len(cases) > 1:
         branches = " ".join(
-            f"WHEN {column} >= '{since.strftime(SQLITE_MOMENT)}' THEN '{minutes:+d} minutes'"
+            f"WHEN {column} >= '{since.strftime(SQLITE_MOMENT)}' THEN {form.format(minutes)}"
             for since, minutes in reversed(cases[1:])
         )
-        shift = f"CASE {branches} ELSE {shift} END"
-    if part == "hour":
-        return f"CAST(strftime('%H', {column}, {shift}) AS INTEGER)"
-    return f"((CAST(strftime('%w', {column}, {shift}) AS INTEGER) + 6) % 7)"
+        value = f"CASE {branches} ELSE {value} END"
+    return value
 
 
 def weekday(column: str, dialect: str) -> str:
@@ -110,8 +123,9 @@ def weekday(column: str, dialect: str) -> str:
 
 def seconds_between(start: str, end: str, dialect: str) -> str:
     """SQL for the seconds from one timestamp column to another, to the millisecond (SQLite
-    reads no finer), so both databases compare a wait with its target alike. Floating point
-    throughout: PostgreSQL's numeric arithmetic would take three times as long."""
+    reads no finer), so both databases count alike, as `routing.clock.elapsed_s` does for the
+    waits the core stores. Floating point throughout: PostgreSQL's numeric arithmetic would
+    take three times as long."""
     if dialect == "postgresql":
         return f"(ROUND(date_part('epoch', {end} - {start}) * 1000) / 1000)"
     return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"

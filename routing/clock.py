@@ -41,3 +41,12 @@ class VirtualClock:
 def utcnow() -> dt.datetime:
     """Shorthand for the wall clock, for the shell and column defaults."""
     return dt.datetime.now(dt.UTC)
+
+
+def elapsed_s(start: dt.datetime, end: dt.datetime) -> float:
+    """Seconds from `start` to `end` to the millisecond, half a millisecond rounded away from
+    zero as PostgreSQL's ROUND does: a ticket's wait and service time as the reports count
+    them, stored as a number so that both databases compare it with its target alike."""
+    micro = (end - start) // dt.timedelta(microseconds=1)
+    millis = (abs(micro) + 500) // 1000
+    return (millis if micro >= 0 else -millis) / 1000

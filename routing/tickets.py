@@ -16,6 +16,7 @@ from typing import Any
 
 from routing import estimates
 from routing.centre import Centre
+from routing.clock import elapsed_s
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
@@ -195,6 +196,7 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
         return None
     ticket.state = next_state("call", ticket.state)
     ticket.called_at = now
+    ticket.wait_s = elapsed_s(ticket.issued_at, now)
     ticket.counter_id = counter_id
     ticket.staff_id = staff.id
     ticket.target_counter_id = None
@@ -241,6 +243,7 @@ def finish(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) -> Ti
     ticket.state = next_state("finish", ticket.state)
     ticket.ended_at = centre.clock.now()
     ticket.started_at = ticket.started_at or ticket.called_at
+    ticket.service_s = elapsed_s(ticket.started_at, ticket.ended_at)
     return _log(store, centre, "finished", ticket, staff)
 
 
@@ -287,7 +290,7 @@ def transfer(
     ticket.queued_at = centre.clock.now()
     ticket.transfers += 1
     ticket.counter_id = None
-    ticket.called_at = ticket.started_at = None
+    ticket.called_at = ticket.started_at = ticket.wait_s = None
     ticket.recalls = 0
     return _log(store, centre, "transferred", ticket, staff, counter_id=counter_id, data=data)
 

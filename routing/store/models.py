@@ -102,6 +102,11 @@ class Ticket(Base):
     called_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
     ended_at: Mapped[dt.datetime | None]
+    #: seconds from issue to the (last) call, and from the start to the end of service for
+    #: a served ticket, to the millisecond: kept as the ticket moves so that the reports add
+    #: up a column instead of working out a year of waits from the timestamps
+    wait_s: Mapped[float | None]
+    service_s: Mapped[float | None]
     counter_id: Mapped[int | None]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     target_counter_id: Mapped[int | None]

@@ -151,6 +151,8 @@ def test_national_summary_per_centre_for_admins_only(database_url: str) -> None:
                         called_at=issued + dt.timedelta(minutes=wait),
                         started_at=issued + dt.timedelta(minutes=wait),
                         ended_at=issued + dt.timedelta(minutes=wait + 10),
+                        wait_s=wait * 60.0,
+                        service_s=600.0,
                     )
                 )
         query = f"from={WEDNESDAY}&to={WEDNESDAY}"

@@ -3,12 +3,15 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from routing.store.models import Event, Ticket
 from tests.factories.people import add_person, signed_in
 from tests.reports.history import History, frozen_app
 
@@ -70,6 +73,34 @@ def _get(client: FlaskClient, path: str) -> dict:
     response = client.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
+
+
+def test_each_ticket_keeps_the_wait_and_service_time_its_events_give(history: History) -> None:
+    """The reports sum `wait_s` and `service_s`: they must be what the event log says, the
+    transferred ticket's wait counted to its last call and its service from its last start."""
+    with history.app.extensions["onestop"].db.session(write=False) as session:
+        events = session.execute(
+            select(Event.ticket_id, Event.kind, Event.at)
+            .where(Event.ticket_id.is_not(None))
+            .order_by(Event.id)
+        ).all()
+        stored = {t.id: (t.wait_s, t.service_s) for t in session.scalars(select(Ticket))}
+    moments: dict[int, dict[str, dt.datetime]] = {}
+    for ticket_id, kind, at in events:
+        if kind == "transferred":
+            moments[ticket_id].pop("started")
+        moments.setdefault(ticket_id, {})[kind] = at
+    expected = {}
+    for ticket_id, seen in moments.items():
+        wait = seen["called"] - seen["issued"] if "called" in seen else None
+        began = seen.get("started", seen.get("called"))
+        served = seen["finished"] - began if "finished" in seen else None
+        expected[ticket_id] = tuple(
+            None if span is None else span.total_seconds() for span in (wait, served)
+        )
+    assert stored == expected
+    assert sorted(wait for wait, _ in stored.values() if wait is not None)[:3] == [60, 120, 300]
+    assert sum(served is not None for _, served in stored.values()) == 11
 
 
 def test_summary_per_service_and_total(history: History) -> None:

@@ -196,6 +196,37 @@ def test_calls_serve_transfer_and_cancel_move_tickets_between_queues(
     assert kinds[-4:] == ["transferred", "cancelled", "called", "finished"]
 
 
+def test_a_ticket_keeps_its_wait_to_the_last_call_and_its_service_time(
+    backend: Backend, centre: Centre, clock: VirtualClock
+) -> None:
+    """What the reports sum: seconds to the millisecond, half a millisecond rounded up."""
+    store = backend.store
+    ana = _person(backend, "ana", ["residence-first"])
+    rui = _person(backend, "rui", ["tax-number"])
+    counters.open_counter(store, centre, 3, ana)
+    counters.open_counter(store, centre, 10, rui)
+    moved = _issue(store, centre, "residence-first")
+    absent = _issue(store, centre, "residence-first")
+    clock.advance_to(MORNING + dt.timedelta(minutes=4, seconds=59, microseconds=998_500))
+    tickets.call_next(store, centre, 3, ana)
+    assert (moved.wait_s, moved.service_s) == (299.999, None)  # as PostgreSQL's ROUND does
+    _later(clock, 1)
+    tickets.recall(store, centre, 3, ana)
+    tickets.start(store, centre, 3, ana)
+    _later(clock, 2)
+    assert moved.wait_s == 299.999
+    tickets.transfer(store, centre, 3, ana, service="tax-number")
+    assert (moved.wait_s, moved.service_s) == (None, None)
+    clock.advance_to(MORNING + dt.timedelta(minutes=11, microseconds=400))
+    assert tickets.call_next(store, centre, 10, rui) is moved
+    assert tickets.call_next(store, centre, 3, ana) is absent
+    tickets.no_show(store, centre, 3, ana)
+    _later(clock, 4)
+    tickets.finish(store, centre, 10, rui)  # never started: served from the call
+    assert (moved.wait_s, moved.service_s) == (660.0, 240.0)
+    assert (absent.wait_s, absent.service_s) == (660.0, None)
+
+
 def test_a_ticket_sent_to_a_counter_is_in_its_snapshot_whatever_its_service(
     backend: Backend, centre: Centre
 ) -> None:
