@@ -14,7 +14,7 @@ from onestop.http import Body, json_body
 from onestop.payloads import counter_json, counter_name, ticket_json
 from routing import counters, mediation, tickets
 from routing.centre import Centre
-from routing.forecast import expected_calls, wait_min
+from routing.forecast import service_calls, wait_min
 from routing.states import DomainError
 from routing.store.models import MediationRequest, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -166,7 +166,7 @@ def queue() -> Any:
     now = centre.clock.now()
     with read_store() as store:
         counts = store.waiting_counts()
-        expected = expected_calls(store, centre, centre.config.services, now)
+        expected = service_calls(store, centre, centre.config.services, now)
     services = []
     for service in centre.config.services:
         waiting, oldest = counts.get(service.code, (0, None))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
-from routing.forecast import expected_calls, wait_min
+from routing.forecast import service_calls, wait_min
 from routing.router import Seat, eligible
 from routing.store.models import Event, Staff, Ticket
 from routing.store.sql import SqlStore
@@ -38,7 +38,7 @@ def counter_queue(
     seat = Seat.of(config, holder) if holder is not None else None
     callable_here = [t for t in waiting if seat is not None and eligible(t, seat)]
     services = []
-    expected = expected_calls(
+    expected = service_calls(
         store, centre, [centre.config.service(c) for c in config.services], now
     )
     for code in config.services:

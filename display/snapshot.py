@@ -13,7 +13,7 @@ from display.queries import Call, recent_calls
 from routing.calendar import Calendar
 from routing.centre import Centre
 from routing.config import CentreConfig, Service, Zone
-from routing.forecast import expected_calls, wait_min
+from routing.forecast import service_calls, wait_min
 from routing.store.sql import SqlStore
 
 #: calls a display lists: the latest, shown large, is the first of them
@@ -77,7 +77,7 @@ def snapshot(store: SqlStore, centre: Centre, zone: Zone) -> dict[str, Any]:
     counts = store.waiting_counts()
     services = zone_services(config, zone.code)
     waiting = {service.code: counts.get(service.code, (0, now))[0] for service in services}
-    expected = expected_calls(store, centre, services, now)
+    expected = service_calls(store, centre, services, now)
     return {
         "zone": zone.code,
         "now": now.isoformat(),

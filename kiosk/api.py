@@ -11,7 +11,7 @@ from onestop.context import onestop, read_store, transaction
 from onestop.http import Body, json_body
 from onestop.payloads import ticket_json, ticket_status_json
 from onestop.ratelimit import check_rate
-from routing.forecast import expected_calls, wait_min
+from routing.forecast import service_calls, wait_min
 from routing.states import DomainError, Priority
 from routing.tickets import Refused, cancel, issue, prepare_estimate, refusal_reason
 
@@ -36,7 +36,7 @@ def services() -> Any:
     now = centre.clock.now()
     with read_store() as store:
         counts = store.waiting_counts()
-        expected = expected_calls(store, centre, centre.config.services, now)
+        expected = service_calls(store, centre, centre.config.services, now)
         rows = []
         for service in centre.config.services:
             waiting = counts.get(service.code, (0, None))[0]

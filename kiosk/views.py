@@ -15,7 +15,7 @@ from onestop.context import onestop, read_store
 from onestop.i18n import intl_tag, kiosk_language, page_language, preferred_language, use_language
 from onestop.payloads import ticket_status_json
 from routing.config import CentreConfig
-from routing.forecast import expected_calls
+from routing.forecast import service_calls
 from routing.states import Priority
 from routing.tickets import refusal_reason
 
@@ -61,7 +61,7 @@ def flow(lang: str) -> Any:
     config = centre.config
     now = centre.clock.now()
     with read_store() as store:
-        expected = expected_calls(store, centre, config.services, now)
+        expected = service_calls(store, centre, config.services, now)
         refused = {
             s.code: refusal_reason(store, centre, s, now, expected[s.code]) for s in config.services
         }

@@ -81,25 +81,29 @@ def expected_call(
 ) -> dt.datetime:
     """When a ticket issued now would be called: the next opening while the centre is
     closed, its closing when no counter would call it before then."""
-    trace = _trace(store, centre, now)
-    if trace is None:
-        return centre.calendar.next_opening(now)
-    return max(now, trace.call(_newcomer_row(newcomer, now)))
+    return expected_calls(store, centre, [newcomer], now)[0]
 
 
 def expected_calls(
-    store: TicketStore, centre: Centre, services: Iterable[Service], now: dt.datetime
-) -> dict[str, dt.datetime]:
-    """`expected_call` of a visitor of each service with no priority and no mediator, all
-    read off one replay: what the kiosk's and the displays' lists show."""
+    store: TicketStore, centre: Centre, newcomers: Iterable[Newcomer], now: dt.datetime
+) -> list[dt.datetime]:
+    """`expected_call` of each newcomer on its own (not one after the other), all read off
+    one replay."""
     trace = _trace(store, centre, now)
     if trace is None:
         opening = centre.calendar.next_opening(now)
-        return {service.code: opening for service in services}
-    return {
-        service.code: max(now, trace.call(_newcomer_row(Newcomer(service), now)))
-        for service in services
-    }
+        return [opening for _ in newcomers]
+    return [max(now, trace.call(_newcomer_row(newcomer, now))) for newcomer in newcomers]
+
+
+def service_calls(
+    store: TicketStore, centre: Centre, services: Iterable[Service], now: dt.datetime
+) -> dict[str, dt.datetime]:
+    """`expected_call` of a visitor of each service with no priority and no mediator: what
+    the kiosk's and the displays' lists show, and what the kiosk refuses by."""
+    chosen = list(services)
+    calls = expected_calls(store, centre, [Newcomer(service) for service in chosen], now)
+    return {service.code: called for service, called in zip(chosen, calls, strict=True)}
 
 
 def wait_min(centre: Centre, called: dt.datetime, now: dt.datetime) -> float:
@@ -390,35 +394,42 @@ def _seats(
     """The counters that will call today from now: those open now, with who sits there and
     when their ticket in hand ends, and those whose hours begin later today.
 
-    A counter closed now within its hours is taken to stay closed, unless no counter at
-    all is open (the day is just starting): then every counter in its hours counts.
+    A counter closed now within its hours is taken to stay closed, for the services someone
+    open now serves; for the others (all of them while nobody has signed in yet) it is taken
+    to open now.
     """
     config = centre.config
     busy_until = _busy_until(held, centre, now)
     windows = _windows(centre, day, close)
     seats: list[_Seat] = []
+    unheld: list[tuple[CounterConfig, dt.datetime, dt.datetime]] = []
     for counter in config.counters:
         window = windows.get(counter.id)
         if window is None or window[1] <= now:
             continue
         start, end = window
         staff = live.get(counter.id)
-        if staff is not None:
-            free = max(now, start, busy_until.get(counter.id, now))
-            seats.append(_Seat(Seat.of(counter, staff), free, end))
-        elif start > now or not live:
-            seats.append(_Seat(_planned(centre, counter), max(now, start), end))
+        if staff is None:
+            unheld.append((counter, start, end))
+            continue
+        free = max(now, start, busy_until.get(counter.id, now))
+        seats.append(_Seat(Seat.of(counter, staff), free, end))
+    served = {code for seat in seats for code in seat.seat.services}
+    for counter, start, end in unheld:
+        services = [c for c in counter.services if start > now or c not in served]
+        if services:
+            seats.append(_Seat(_planned(centre, counter, services), max(now, start), end))
     return seats
 
 
-def _planned(centre: Centre, counter: CounterConfig) -> Seat:
-    """A counter nobody holds yet: its services, and every language at a mediator counter."""
+def _planned(centre: Centre, counter: CounterConfig, services: list[str]) -> Seat:
+    """A counter nobody holds yet, for `services`: every language at a mediator counter."""
     languages = (
         frozenset(lang.code for lang in centre.config.languages)
         if counter.kind == "mediator"
         else frozenset()
     )
-    return Seat(counter, frozenset(counter.services), languages, tuple(counter.services))
+    return Seat(counter, frozenset(services), languages, tuple(services))
 
 
 def _busy_until(held: list[Ticket], centre: Centre, now: dt.datetime) -> dict[int, dt.datetime]:

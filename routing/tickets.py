@@ -20,7 +20,7 @@ from routing.clock import elapsed_s
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
-from routing.forecast import Newcomer, due, expected_call, wait_min
+from routing.forecast import Newcomer, due, expected_call, expected_calls, wait_min
 from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
@@ -124,9 +124,11 @@ def issue(
     # earlier ticket can be missed, and the new ticket is the last of its queue.
     ahead = store.waiting_since(chosen.code, now)
     # Replayed before the sequence row is locked, for the same reason.
+    # The kiosk refuses by when a visitor with no priority and no mediator would be called,
+    # as its list of services shows.
     newcomer = Newcomer(chosen, priority, mediator, language)
-    called = expected_call(store, centre, newcomer, now)
-    refused = refusal_reason(store, centre, chosen, now, called)
+    regular, called = expected_calls(store, centre, [Newcomer(chosen), newcomer], now)
+    refused = refusal_reason(store, centre, chosen, now, regular)
     if refused is not None:
         store.add(
             Refusal(

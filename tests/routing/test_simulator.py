@@ -148,7 +148,7 @@ def test_counters_call_only_inside_their_hours_and_the_unserved_wait_until_closi
     hours = calendar.hours_on(day)
     assert hours is not None
     start, close = calendar.at(day, hours.start), calendar.at(day, hours.end)
-    model = DayModel(config, visitors_per_day=1500)
+    model = DayModel(config, visitors_per_day=2000)
     visitors = model.day(random.Random(3))
     clock = VirtualClock(start)
     engine = Engine(Centre(config, clock), clock, simulated_staff(config), start, close)
@@ -161,7 +161,8 @@ def test_counters_call_only_inside_their_hours_and_the_unserved_wait_until_closi
             assert calendar.is_open(event.at, counter.hours), (counter.id, event.at)
     called = {e.ticket.id for e in store.events if e.kind == "called"}
     unserved = [t for t in store.waiting() if t.id not in called]
-    assert unserved, "1,500 visitors should leave a queue at closing"
+    # The kiosk stops issuing by an estimate: on so busy a day, some it let in stay unserved.
+    assert unserved, "2,000 visitors should leave a queue at closing"
     day_length = (close - start).total_seconds() / 60
     for ticket in unserved:
         index = next(
