@@ -73,15 +73,17 @@ def issue_ticket() -> Any:
     body = json_body(TicketRequest)
     state = onestop()
     check_rate(f"kiosk:{device.id}", state.kiosk_rate)
-    wanted = {
-        "service": body.service,
-        "language": body.language,
-        "priority": body.priority.value if body.priority else None,
-        "mediator": body.mediator,
-    }
-    prepare_estimate(read_store, state.centre, **wanted)
+    prepare_estimate(read_store, state.centre)
     with transaction() as store:
-        result = issue(store, state.centre, **wanted, device_id=device.id)
+        result = issue(
+            store,
+            state.centre,
+            service=body.service,
+            language=body.language,
+            priority=body.priority.value if body.priority else None,
+            mediator=body.mediator,
+            device_id=device.id,
+        )
         payload = None if isinstance(result, Refused) else ticket_json(store, state.centre, result)
     if isinstance(result, Refused):
         raise DomainError(result.reason, result.message)

@@ -116,41 +116,54 @@ def wait_min(centre: Centre, called: dt.datetime, now: dt.datetime) -> float:
 
 def due(centre: Centre, now: dt.datetime) -> bool:
     """Whether today's replay is missing or past half its life: a replay ahead of issuing,
-    outside the issuing transaction, then saves one inside it."""
+    outside the issuing transaction, then saves one inside it. Only the first to ask of a
+    half-spent replay is told to: the kiosks behind it go on with the one kept."""
     kept = centre.traces.get(centre.calendar.local_day(now))
-    return kept is None or not kept.at <= now < kept.at + REUSE / 2
+    if kept is None or not kept.at <= now < kept.at + REUSE:
+        return True
+    return now >= kept.at + REUSE / 2 and kept.claim_renewal()
+
+
+def refresh(store: TicketStore, centre: Centre, now: dt.datetime) -> None:
+    """Replay anew, whatever was kept (see `due`)."""
+    if _open_day(centre, now) is not None:
+        _replay(store, centre, now, store.floor())
 
 
 def _trace(store: TicketStore, centre: Centre, now: dt.datetime) -> Trace | None:
     """Today's replay from about `now`: the one kept, brought up to date with the tickets
     issued since, while it still holds; else a new one. None while the centre is closed."""
-    calendar = centre.calendar
-    day = calendar.local_day(now)
-    hours = calendar.hours_on(day)
-    if hours is None or not calendar.is_open(now):
+    day = _open_day(centre, now)
+    if day is None:
         return None
-    live = store.seated()
-    held = store.active_tickets()
-    floor = _floor(live, held)
+    floor = store.floor()
     kept = centre.traces.get(day)
     if kept is not None and kept.floor == floor and kept.at <= now < kept.at + REUSE:
         kept.add(store.queue(after=kept.last_id))
         return kept
+    return _replay(store, centre, now, floor)
+
+
+def _open_day(centre: Centre, now: dt.datetime) -> dt.date | None:
+    """The local day, if the centre is open now."""
+    calendar = centre.calendar
+    day = calendar.local_day(now)
+    return day if calendar.hours_on(day) is not None and calendar.is_open(now) else None
+
+
+def _replay(store: TicketStore, centre: Centre, now: dt.datetime, floor: Hashable) -> Trace:
+    """A new replay from `now`, kept for the day in place of the last."""
+    calendar = centre.calendar
+    day = calendar.local_day(now)
+    hours = calendar.hours_on(day)
+    assert hours is not None
     close = calendar.at(day, hours.end)
     ranked = frozenset(s.code for s in centre.config.services if not s.priority_exempt)
-    seats = _seats(centre, live, held, day, now, close)
+    seats = _seats(centre, store.seated(), store.active_tickets(), day, now, close)
     trace = Trace(centre, floor, now, close, seats, _Queues(store.queue(), ranked))
     centre.traces.clear()
     centre.traces[day] = trace
     return trace
-
-
-def _floor(live: dict[int, Staff], held: list[Ticket]) -> Hashable:
-    """Who holds which counter and which tickets they hold: what a call or a counter changes."""
-    return (
-        tuple(sorted((counter_id, staff.id) for counter_id, staff in live.items())),
-        tuple(sorted((t.id or 0, t.state, t.counter_id or 0) for t in held)),
-    )
 
 
 @dataclass
@@ -242,6 +255,13 @@ class Trace:
         self._heap: list[tuple[dt.datetime, int]] = []
         self._rewind(0)
         self._lock = threading.Lock()
+        self._renewing = False
+
+    def claim_renewal(self) -> bool:
+        """True for the first caller only: who replays anew in this one's place."""
+        with self._lock:
+            first, self._renewing = not self._renewing, True
+            return first
 
     @property
     def last_id(self) -> int:

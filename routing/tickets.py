@@ -20,7 +20,7 @@ from routing.clock import elapsed_s
 from routing.config import Service
 from routing.counters import held_counter
 from routing.events import record
-from routing.forecast import Newcomer, due, expected_call, expected_calls, wait_min
+from routing.forecast import Newcomer, due, expected_calls, refresh, wait_min
 from routing.router import Seat, best_first
 from routing.states import CounterState, DomainError, Priority, TicketState, next_state
 from routing.store.models import Refusal, Staff, Ticket
@@ -75,29 +75,19 @@ def refusal_reason(
 
 
 def prepare_estimate(
-    reading: Callable[[], AbstractContextManager[TicketStore]],
-    centre: Centre,
-    *,
-    service: str,
-    language: str,
-    priority: str | None = None,
-    mediator: bool = False,
+    reading: Callable[[], AbstractContextManager[TicketStore]], centre: Centre
 ) -> None:
-    """Replay the wait estimate `issue` is about to give, in a read-only transaction of its
-    own, when the replay kept will not do (`routing.forecast.due`).
+    """Replay the wait estimates ahead of issuing, in a read-only transaction of their own,
+    when the replay kept is getting old (`routing.forecast.due`).
 
     On SQLite the issuing transaction holds the database's one write lock: a replay over
-    thousands waiting inside it would hold every kiosk up, where reusing the answer does not.
-    What `issue` would refuse is left to it.
+    thousands waiting inside it would hold every kiosk up, where bringing a kept one up to
+    date does not.
     """
-    try:
-        chosen = centre.config.service(service)
-    except KeyError:
-        return
     now = centre.clock.now()
     if due(centre, now):
         with reading() as store:
-            expected_call(store, centre, Newcomer(chosen, priority, mediator, language), now)
+            refresh(store, centre, now)
 
 
 def issue(

@@ -14,7 +14,7 @@ import datetime as dt
 import heapq
 import itertools
 from collections import Counter as Tally
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from functools import cache
 from typing import Any
 
@@ -200,6 +200,14 @@ class MemoryStore:
             for row in self._counters.values()
             if row.state != CounterState.CLOSED and row.staff_id in self._staff
         }
+
+    def floor(self) -> Hashable:
+        """Who holds which counter and which tickets they hold, as plain values."""
+        counters = self._counters.values()
+        return (
+            tuple(sorted((c.id, c.staff_id) for c in counters if c.state != CounterState.CLOSED)),
+            tuple(sorted((t.id, t.state, t.counter_id) for t in self._active.values())),
+        )
 
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""

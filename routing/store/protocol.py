@@ -7,7 +7,7 @@ both satisfy it; tests/routing/test_store_contract.py holds both to the same beh
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from typing import TYPE_CHECKING, Protocol
 
 from routing.store.models import Counter, Device, Event, MediationRequest, Refusal, Staff, Ticket
@@ -48,6 +48,11 @@ class TicketStore(Protocol):
 
     def seated(self) -> dict[int, Staff]:
         """Who sits at each counter that is open or paused, by counter id."""
+        ...
+
+    def floor(self) -> Hashable:
+        """Who holds which counter and which tickets they hold, as plain values: what every
+        call, finish and counter change alters, read cheaply."""
         ...
 
     def held_by(self, counter_id: int) -> Ticket | None:

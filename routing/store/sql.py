@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Hashable, Iterable
 from typing import Any
 
 from sqlalchemy import Column, Executable, bindparam, case, func, insert, select
@@ -76,7 +76,7 @@ AHEAD = select(func.count()).where(
 WAITING_SINCE = select(func.count()).where(
     *_WAITING_IN_SERVICE, TICKETS.c.issued_at <= bindparam("issued_at")
 )
-QUEUE = select(
+_AS_ROUTED = select(
     TICKETS.c.id,
     TICKETS.c.service,
     TICKETS.c.priority,
@@ -84,10 +84,24 @@ QUEUE = select(
     TICKETS.c.language,
     TICKETS.c.issued_at,
     TICKETS.c.target_counter_id,
-).where(
-    TICKETS.c.centre == bindparam("centre"),
-    TICKETS.c.state == TicketState.WAITING,
+)
+QUEUE = _AS_ROUTED.where(
+    TICKETS.c.centre == bindparam("centre"), TICKETS.c.state == TicketState.WAITING
+)
+#: the waiting tickets issued after ticket `after`: a few, found through the id's range. The
+#: centre and state are wrapped so that no index serves them, or SQLite would read the whole
+#: queue through its index to keep a few.
+QUEUE_AFTER = _AS_ROUTED.where(
     TICKETS.c.id > bindparam("after"),
+    func.coalesce(TICKETS.c.centre, TICKETS.c.centre) == bindparam("centre"),
+    func.coalesce(TICKETS.c.state, TICKETS.c.state) == TicketState.WAITING,
+)
+COUNTERS = Counter.__table__
+HELD_COUNTERS = select(COUNTERS.c.id, COUNTERS.c.staff_id).where(
+    COUNTERS.c.centre == bindparam("centre"), COUNTERS.c.state != CounterState.CLOSED
+)
+HELD_TICKETS = select(TICKETS.c.id, TICKETS.c.state, TICKETS.c.counter_id).where(
+    TICKETS.c.centre == bindparam("centre"), TICKETS.c.state.in_(ACTIVE)
 )
 INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
 INSERT_EVENT = insert(EVENTS).returning(*EVENTS.c)
@@ -203,6 +217,15 @@ class SqlStore:
         )
         return {counter_id: staff for counter_id, staff in self.session.execute(statement)}
 
+    def floor(self) -> Hashable:
+        """Who holds which counter and which tickets they hold, as plain values, in two Core
+        statements (the wait estimate asks on every ticket issued)."""
+        params = {"centre": self.centre}
+        return (
+            tuple(sorted(tuple(row) for row in self._core(HELD_COUNTERS, params, flush=True))),
+            tuple(sorted(tuple(row) for row in self._core(HELD_TICKETS, params))),
+        )
+
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
         statement = select(Ticket).where(
@@ -237,7 +260,10 @@ class SqlStore:
         one Core statement and plain tuples (no ticket objects: the estimate may read
         thousands of rows)."""
         make = tuple.__new__
-        rows = self._core(QUEUE, {"centre": self.centre, "after": after}, flush=True)
+        if after:
+            rows = self._core(QUEUE_AFTER, {"centre": self.centre, "after": after}, flush=True)
+        else:
+            rows = self._core(QUEUE, {"centre": self.centre}, flush=True)
         return [make(Waiting, (None, *row)) for row in rows]
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:

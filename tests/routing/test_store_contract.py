@@ -270,9 +270,13 @@ def test_lane_heads_are_the_earliest_of_each_lane_and_the_queue_holds_every_wait
         "kea",
         None,
     )
+    assert {row.id for row in store.queue(after=ukrainian.id)} == {  # type: ignore[union-attr]
+        t.id for t in store.waiting(["tax-number"])
+    }
     ana = _person(backend, "ana", ["residence-first"])
     counters.open_counter(store, centre, 3, ana)
     assert tickets.call_next(store, centre, 3, ana) is priority
+    assert priority.id not in {row.id for row in store.queue(after=first.id)}
     tickets.transfer(store, centre, 3, ana, to_counter=10)
     heads = {t.id for t in store.lane_heads(["residence-first"])}
     assert priority.id not in heads and len(heads) == 4
