@@ -6,7 +6,8 @@ each listener costs the server a thread woken in turn: at 500 displays one notic
 5 s after a notice anyway, so notices wait here for `HOLD_S` and every zone noted meanwhile
 is told once. A call to a zone drops its held notice: its displays re-read on the call. A
 ticket issued just before a call therefore no longer costs a fan-out of its own that the
-call's fan-out would wait behind.
+call's fan-out would wait behind. Each process holds its own notices: with several behind
+Redis, a call drops only the word its own process held.
 """
 
 from __future__ import annotations
