@@ -19,10 +19,11 @@ import kiosk.devices
 import kiosk.views
 import reports.views
 from onestop import auth, errors, health, i18n, logs, openapi, pages, realtime, security
-from onestop.context import PUBLISHER, OneStop, onestop, read_store
+from onestop.context import NOTICES, PUBLISHER, OneStop, onestop, read_store
 from onestop.db import Database
 from onestop.extensions import socketio
 from onestop.http import BoundedInt
+from onestop.notices import QueueNotices
 from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
@@ -87,9 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     redis_url = settings.redis_url or config.redis_url
     health.init_app(app, redis_url, kiosk.devices.printer_health)
     queue: dict[str, Any] = {"message_queue": redis_url}
-    if redis_url:
-        app.extensions[PUBLISHER] = Publisher(functools.partial(realtime.publish, centre))
-    else:
+    if not redis_url:
         # Flask-SocketIO keeps the Redis manager of an earlier app built in this process
         # unless told there is none.
         queue["client_manager"] = None
@@ -100,6 +99,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         cors_allowed_origins=[],
         **queue,
     )
+    notices = QueueNotices(functools.partial(realtime.tell_zone, socketio.server))
+    app.extensions[NOTICES] = notices
+    if redis_url:
+        app.extensions[PUBLISHER] = Publisher(functools.partial(realtime.publish, centre, notices))
     socketio.on_event("connect", _connect)
     return app
 

@@ -11,6 +11,7 @@ from flask import Response, after_this_request, current_app, has_request_context
 
 from onestop import realtime
 from onestop.db import Database
+from onestop.notices import QueueNotices
 from onestop.publisher import Publisher
 from onestop.settings import Settings
 from routing.centre import Centre
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: where the app keeps its `Publisher`, when the live feed goes through Redis
 PUBLISHER = "onestop.publisher"
+#: where the app keeps its `QueueNotices`
+NOTICES = "onestop.notices"
 
 
 @dataclass
@@ -51,23 +54,24 @@ def transaction() -> Iterator[SqlStore]:
         yield store
     if not store.events:
         return
+    notices: QueueNotices = current_app.extensions[NOTICES]
     publisher: Publisher | None = current_app.extensions.get(PUBLISHER)
     if publisher is not None:
         publisher.submit(store.events)
         return
     if not has_request_context():
-        _publish(state.centre, store.events)
+        _publish(state.centre, notices, store.events)
         return
 
     @after_this_request
     def publish_when_sent(response: Response) -> Response:
-        response.call_on_close(lambda: _publish(state.centre, store.events))
+        response.call_on_close(lambda: _publish(state.centre, notices, store.events))
         return response
 
 
-def _publish(centre: Centre, events: list[Event]) -> None:
+def _publish(centre: Centre, notices: QueueNotices, events: list[Event]) -> None:
     try:
-        realtime.publish(centre, events)
+        realtime.publish(centre, notices, events)
     except Exception:
         # The change has committed: a failing live feed must not turn it into an error.
         log.exception("could not publish %d event(s)", len(events))

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import socketio as python_socketio
 from flask_socketio import ConnectionRefusedError, join_room
 
 from onestop.extensions import socketio
+from onestop.notices import QueueNotices
 from routing.centre import Centre
 from routing.store.models import Event, Ticket
 
@@ -39,8 +41,9 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
-def publish(centre: Centre, events: list[Event]) -> None:
-    """Emit each committed event to the rooms that care about it."""
+def publish(centre: Centre, notices: QueueNotices, events: list[Event]) -> None:
+    """Emit each committed event to the rooms that care about it; word of queue changes to
+    the displays goes through `notices`, which holds it a moment."""
     for event in events:
         ticket = event.ticket
         if ticket is not None:
@@ -49,7 +52,7 @@ def publish(centre: Centre, events: list[Event]) -> None:
                 {"number": ticket.number, "state": ticket.state.value, "kind": event.kind},
                 to=ticket_room(ticket.token),
             )
-            _to_displays(centre, event, ticket)
+            _to_displays(centre, notices, event, ticket)
         if event.counter_id is not None:
             socketio.emit("counter", {"kind": event.kind}, to=counter_room(event.counter_id))
         for mediator_counter in event.data.get("notify", ()):
@@ -57,11 +60,11 @@ def publish(centre: Centre, events: list[Event]) -> None:
         socketio.emit("floor", {"kind": event.kind}, to=MANAGERS)
 
 
-def _to_displays(centre: Centre, event: Event, ticket: Ticket) -> None:
+def _to_displays(centre: Centre, notices: QueueNotices, event: Event, ticket: Ticket) -> None:
     """A call to its zone's displays; word of a queue change to the zones serving the service.
 
-    A display told of a call re-reads its snapshot anyway, so it gets no `queue` on top:
-    that would double the fan-out of every call.
+    A display told of a call re-reads its snapshot anyway, so it gets no `queue` on top, now
+    or held from earlier: that would double the fan-out of every call.
     """
     called_zone = None
     if event.kind in CALL_KINDS and ticket.counter_id:
@@ -80,13 +83,20 @@ def _to_displays(centre: Centre, event: Event, ticket: Ticket) -> None:
             },
             to=display_room(counter.zone),
         )
+        notices.drop(counter.zone)
         called_zone = counter.zone
     if event.kind in QUEUE_KINDS:
         services = {ticket.service, event.data.get("from_service")}
         for zone in _zones_serving(centre, services) - {called_zone}:
-            socketio.emit("queue", {"kind": event.kind}, to=display_room(zone))
+            notices.note(zone, event.kind)
         for service in services - {None}:
             socketio.emit("queue", {"kind": event.kind}, to=queue_room(service))
+
+
+def tell_zone(server: python_socketio.Server, zone: str, kind: str) -> None:
+    """Word of a queue change to `zone`'s displays, through the Socket.IO server of the app
+    that noted it: a held notice must not reach another app's clients (tests build many)."""
+    server.emit("queue", {"kind": kind}, to=display_room(zone), namespace="/")
 
 
 def _zones_serving(centre: Centre, services: set[str | None]) -> set[str]:
