@@ -69,26 +69,12 @@ class Newcomer:
     language: str = "pt"
 
 
-def forecast_wait_min(
-    store: TicketStore, centre: Centre, newcomer: Newcomer, now: dt.datetime
-) -> float:
-    """Minutes until the new ticket would be called: the estimate printed on it."""
-    return wait_min(centre, expected_call(store, centre, newcomer, now), now)
-
-
-def expected_call(
-    store: TicketStore, centre: Centre, newcomer: Newcomer, now: dt.datetime
-) -> dt.datetime:
-    """When a ticket issued now would be called: the next opening while the centre is
-    closed, its closing when no counter would call it before then."""
-    return expected_calls(store, centre, [newcomer], now)[0]
-
-
 def expected_calls(
     store: TicketStore, centre: Centre, newcomers: Iterable[Newcomer], now: dt.datetime
 ) -> list[dt.datetime]:
-    """`expected_call` of each newcomer on its own (not one after the other), all read off
-    one replay."""
+    """When each newcomer, issued now on its own (not one after the other), would be called,
+    all read off one replay: the next opening while the centre is closed, its closing when no
+    counter would call it before then."""
     trace = _trace(store, centre, now)
     if trace is None:
         opening = centre.calendar.next_opening(now)
@@ -99,7 +85,7 @@ def expected_calls(
 def service_calls(
     store: TicketStore, centre: Centre, services: Iterable[Service], now: dt.datetime
 ) -> dict[str, dt.datetime]:
-    """`expected_call` of a visitor of each service with no priority and no mediator: what
+    """`expected_calls` of a visitor of each service with no priority and no mediator: what
     the kiosk's and the displays' lists show, and what the kiosk refuses by."""
     chosen = list(services)
     calls = expected_calls(store, centre, [Newcomer(service) for service in chosen], now)
@@ -119,7 +105,7 @@ def due(centre: Centre, now: dt.datetime) -> bool:
     outside the issuing transaction, then saves one inside it. Only the first to ask of a
     half-spent replay is told to: the kiosks behind it go on with the one kept."""
     kept = centre.traces.get(centre.calendar.local_day(now))
-    if kept is None or not kept.at <= now < kept.at + REUSE:
+    if kept is None or not kept.holds(now):
         return True
     return now >= kept.at + REUSE / 2 and kept.claim_renewal()
 
@@ -138,7 +124,7 @@ def _trace(store: TicketStore, centre: Centre, now: dt.datetime) -> Trace | None
         return None
     floor = store.floor()
     kept = centre.traces.get(day)
-    if kept is not None and kept.floor == floor and kept.at <= now < kept.at + REUSE:
+    if kept is not None and kept.floor == floor and kept.holds(now):
         kept.add(store.queue(after=kept.last_id))
         return kept
     return _replay(store, centre, now, floor)
@@ -256,6 +242,10 @@ class Trace:
         self._rewind(0)
         self._lock = threading.Lock()
         self._renewing = False
+
+    def holds(self, now: dt.datetime) -> bool:
+        """Whether the replay may still answer at `now` (the floor being unchanged)."""
+        return self.at <= now < self.at + REUSE
 
     def claim_renewal(self) -> bool:
         """True for the first caller only: who replays anew in this one's place."""

@@ -51,7 +51,7 @@ def refusal_reason(
     """Why the kiosk must refuse `service` now, or None when it may issue.
 
     `called` is when a visitor issued a ticket now would be called
-    (`routing.forecast.expected_call`): at or after the service's last call today, they would
+    (`routing.forecast.expected_calls`): at or after the service's last call today, they would
     not be served (`cutoff`).
     """
     calendar = centre.calendar
@@ -113,9 +113,8 @@ def issue(
     # Counted before the sequence row is locked, so that lock is held for less time; no
     # earlier ticket can be missed, and the new ticket is the last of its queue.
     ahead = store.waiting_since(chosen.code, now)
-    # Replayed before the sequence row is locked, for the same reason.
-    # The kiosk refuses by when a visitor with no priority and no mediator would be called,
-    # as its list of services shows.
+    # Replayed before the sequence row is locked, for the same reason. The kiosk refuses by
+    # when a visitor with no priority and no mediator would be called, as its list shows.
     newcomer = Newcomer(chosen, priority, mediator, language)
     regular, called = expected_calls(store, centre, [Newcomer(chosen), newcomer], now)
     refused = refusal_reason(store, centre, chosen, now, regular)

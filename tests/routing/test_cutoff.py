@@ -11,7 +11,7 @@ from onestop.db import Database
 from routing import estimates
 from routing.centre import Centre
 from routing.config import load_config
-from routing.forecast import Newcomer, expected_call
+from routing.forecast import Newcomer, expected_calls
 from routing.store.models import Refusal
 from routing.store.sql import SqlStore
 from routing.tickets import Refused, issue
@@ -31,7 +31,7 @@ def test_cutoff_when_the_wait_would_run_past_the_last_call(sqlite_url: str) -> N
         issued = []
         for _ in range(200):
             # When the router, replayed from now, would call one more visitor.
-            expected = expected_call(store, centre, Newcomer(service), now)
+            (expected,) = expected_calls(store, centre, [Newcomer(service)], now)
             result = issue(store, centre, service=service.code, language="pt")
             if isinstance(result, Refused):
                 break

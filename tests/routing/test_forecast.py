@@ -17,8 +17,9 @@ from routing.forecast import (
     SERVICE_CV,
     SHRINK,
     Newcomer,
-    forecast_wait_min,
+    expected_calls,
     remaining_min,
+    wait_min,
 )
 from routing.policies import Rules, make_policy
 from routing.store.memory import MemoryStore
@@ -90,7 +91,8 @@ def estimate(
     store: MemoryStore, centre: Centre, service: str, priority: str | None = None
 ) -> float:
     newcomer = Newcomer(centre.config.service(service), priority=priority)
-    return forecast_wait_min(store, centre, newcomer, centre.clock.now())
+    now = centre.clock.now()
+    return wait_min(centre, expected_calls(store, centre, [newcomer], now)[0], now)
 
 
 def test_tickets_of_other_services_at_the_same_counters_count() -> None:
