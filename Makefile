@@ -21,7 +21,7 @@ setup: $(VENV)/.installed node_modules/.installed
 	$(BIN)/pybabel compile --domain messages --directory translations
 
 translations: $(VENV)/.installed  ## extract the strings again and merge them into every catalogue
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k lazy_pgettext:1c,2 --no-location \
 	  --sort-output --omit-header --no-wrap -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 

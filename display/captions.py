@@ -1,212 +1,50 @@
-"""The words on a display, in Portuguese, English and the kiosk languages shown in turn."""
+"""The words on a display, in Portuguese, English and the kiosk languages shown in turn.
+
+They come from the gettext catalogues under the context "display": a waiting-room screen
+words some things otherwise than the staff pages sharing their English (a Spanish screen
+says "Número" for a ticket, the kiosk "Turno"), and each side must change without the other.
+"""
 
 from __future__ import annotations
 
+from flask_babel import force_locale, lazy_pgettext
+from flask_babel.speaklater import LazyString
+
+from onestop.i18n import has_catalogue
 from routing.config import CentreConfig
 
 #: always on screen, in this order
 FIXED = ("pt", "en")
 
-CAPTIONS: dict[str, dict[str, str]] = {
-    "pt": {
-        "ticket": "Senha",
-        "counter": "Balcão",
-        "last_calls": "Últimas chamadas",
-        "service": "Serviço",
-        "waiting": "Em espera",
-        "estimate": "Espera estimada",
-        "minutes": "min",
-        "open": "Aberto",
-        "closing_soon": "Fecha em breve",
-        "closed": "Fechado",
-        "until": "até",
-        "opens": "Abre",
-        "recall": "Nova chamada",
-        "reconnecting": "A restabelecer a ligação…",
-    },
-    "en": {
-        "ticket": "Ticket",
-        "counter": "Counter",
-        "last_calls": "Last calls",
-        "service": "Service",
-        "waiting": "Waiting",
-        "estimate": "Estimated wait",
-        "minutes": "min",
-        "open": "Open",
-        "closing_soon": "Closing soon",
-        "closed": "Closed",
-        "until": "until",
-        "opens": "Opens",
-        "recall": "Called again",
-        "reconnecting": "Reconnecting…",
-    },
-    "fr": {
-        "ticket": "Ticket",
-        "counter": "Guichet",
-        "last_calls": "Derniers appels",
-        "service": "Service",
-        "waiting": "En attente",
-        "estimate": "Attente estimée",
-        "minutes": "min",
-        "open": "Ouvert",
-        "closing_soon": "Ferme bientôt",
-        "closed": "Fermé",
-        "until": "jusqu'à",
-        "opens": "Ouvre",
-        "recall": "Nouvel appel",
-        "reconnecting": "Reconnexion…",
-    },
-    "es": {
-        "ticket": "Número",
-        "counter": "Ventanilla",
-        "last_calls": "Últimas llamadas",
-        "service": "Servicio",
-        "waiting": "En espera",
-        "estimate": "Espera estimada",
-        "minutes": "min",
-        "open": "Abierto",
-        "closing_soon": "Cierra pronto",
-        "closed": "Cerrado",
-        "until": "hasta",
-        "opens": "Abre",
-        "recall": "Nueva llamada",
-        "reconnecting": "Reconectando…",
-    },
-    "ar": {
-        "ticket": "الرقم",
-        "counter": "الشباك",
-        "last_calls": "آخر النداءات",
-        "service": "الخدمة",
-        "waiting": "في الانتظار",
-        "estimate": "الانتظار المتوقع",
-        "minutes": "دقيقة",
-        "open": "مفتوح",
-        "closing_soon": "يغلق قريبًا",
-        "closed": "مغلق",
-        "until": "حتى",
-        "opens": "يفتح",
-        "recall": "نداء متكرر",
-        "reconnecting": "جارٍ إعادة الاتصال…",
-    },
-    "uk": {
-        "ticket": "Талон",
-        "counter": "Вікно",
-        "last_calls": "Останні виклики",
-        "service": "Послуга",
-        "waiting": "Очікують",
-        "estimate": "Орієнтовне очікування",
-        "minutes": "хв",
-        "open": "Відчинено",
-        "closing_soon": "Незабаром зачиняється",
-        "closed": "Зачинено",
-        "until": "до",
-        "opens": "Відчиняється",
-        "recall": "Повторний виклик",
-        "reconnecting": "Відновлення з'єднання…",
-    },
-    "ru": {
-        "ticket": "Талон",
-        "counter": "Окно",
-        "last_calls": "Последние вызовы",
-        "service": "Услуга",
-        "waiting": "Ожидают",
-        "estimate": "Ожидаемое время",
-        "minutes": "мин",
-        "open": "Открыто",
-        "closing_soon": "Скоро закрывается",
-        "closed": "Закрыто",
-        "until": "до",
-        "opens": "Открывается",
-        "recall": "Повторный вызов",
-        "reconnecting": "Переподключение…",
-    },
-    "ro": {
-        "ticket": "Bon",
-        "counter": "Ghișeu",
-        "last_calls": "Ultimele apeluri",
-        "service": "Serviciu",
-        "waiting": "În așteptare",
-        "estimate": "Așteptare estimată",
-        "minutes": "min",
-        "open": "Deschis",
-        "closing_soon": "Se închide curând",
-        "closed": "Închis",
-        "until": "până la",
-        "opens": "Se deschide",
-        "recall": "Apel repetat",
-        "reconnecting": "Reconectare…",
-    },
-    "zh": {
-        "ticket": "号码",
-        "counter": "窗口",
-        "last_calls": "最近叫号",
-        "service": "服务",
-        "waiting": "等候人数",
-        "estimate": "预计等候",
-        "minutes": "分钟",
-        "open": "营业中",
-        "closing_soon": "即将停止营业",
-        "closed": "已停止营业",
-        "until": "至",
-        "opens": "开始营业",
-        "recall": "再次叫号",
-        "reconnecting": "正在重新连接…",
-    },
-    "hi": {
-        "ticket": "टिकट",
-        "counter": "काउंटर",
-        "last_calls": "हाल की पुकार",
-        "service": "सेवा",
-        "waiting": "प्रतीक्षा में",
-        "estimate": "अनुमानित प्रतीक्षा",
-        "minutes": "मिनट",
-        "open": "खुला है",
-        "closing_soon": "जल्द बंद होगा",
-        "closed": "बंद है",
-        "until": "तक",
-        "opens": "खुलेगा",
-        "recall": "दोबारा पुकार",
-        "reconnecting": "फिर से जुड़ रहा है…",
-    },
-    "ur": {
-        "ticket": "ٹکٹ",
-        "counter": "کاؤنٹر",
-        "last_calls": "حالیہ پکار",
-        "service": "سروس",
-        "waiting": "انتظار میں",
-        "estimate": "متوقع انتظار",
-        "minutes": "منٹ",
-        "open": "کھلا ہے",
-        "closing_soon": "جلد بند ہوگا",
-        "closed": "بند ہے",
-        "until": "تک",
-        "opens": "کھلے گا",
-        "recall": "دوبارہ پکار",
-        "reconnecting": "دوبارہ منسلک ہو رہا ہے…",
-    },
-    "bn": {
-        "ticket": "টিকিট",
-        "counter": "কাউন্টার",
-        "last_calls": "সাম্প্রতিক ডাক",
-        "service": "পরিষেবা",
-        "waiting": "অপেক্ষমাণ",
-        "estimate": "আনুমানিক অপেক্ষা",
-        "minutes": "মিনিট",
-        "open": "খোলা",
-        "closing_soon": "শীঘ্রই বন্ধ হবে",
-        "closed": "বন্ধ",
-        "until": "পর্যন্ত",
-        "opens": "খুলবে",
-        "recall": "আবার ডাকা হচ্ছে",
-        "reconnecting": "পুনরায় সংযোগ হচ্ছে…",
-    },
+#: caption key (as the page and its script read it) -> its English msgid
+WORDS: dict[str, LazyString] = {
+    "ticket": lazy_pgettext("display", "Ticket"),
+    "counter": lazy_pgettext("display", "Counter"),
+    "last_calls": lazy_pgettext("display", "Last calls"),
+    "service": lazy_pgettext("display", "Service"),
+    "waiting": lazy_pgettext("display", "Waiting"),
+    "estimate": lazy_pgettext("display", "Estimated wait"),
+    "minutes": lazy_pgettext("display", "min"),
+    "open": lazy_pgettext("display", "Open"),
+    "closing_soon": lazy_pgettext("display", "Closing soon"),
+    "closed": lazy_pgettext("display", "Closed"),
+    "until": lazy_pgettext("display", "until"),
+    "opens": lazy_pgettext("display", "Opens"),
+    "recall": lazy_pgettext("display", "Called again"),
+    "reconnecting": lazy_pgettext("display", "Reconnecting…"),
 }
 
 
+def captions(code: str) -> dict[str, str]:
+    """Every caption in language `code`, read from its catalogue; needs an app context."""
+    with force_locale(code):
+        return {key: str(text) for key, text in WORDS.items()}
+
+
 def rotating_languages(config: CentreConfig) -> list[str]:
-    """The kiosk languages besides Portuguese and English that have captions, in config order."""
+    """The kiosk languages besides Portuguese and English that have a catalogue, in config order."""
     return [
         language.code
         for language in config.kiosk_languages
-        if language.code in CAPTIONS and language.code not in FIXED
+        if has_catalogue(language.code) and language.code not in FIXED
     ]

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, send_file, url_for
 
 from display import api
 from display.audio import AudioCache, SpeechUnavailable
-from display.captions import CAPTIONS, FIXED, rotating_languages
+from display.captions import FIXED, captions, rotating_languages
 from display.phrases import NUMBER, PHRASES, announcement_languages, call_text
 from display.snapshot import find_zone, snapshot, zone_services
 from onestop.context import onestop, read_store
@@ -37,14 +37,15 @@ def screen(zone: str) -> Any:
         abort(404)
     with read_store() as store:
         initial = snapshot(store, state.centre, found)
+    setup = _setup(config, found, initial)
     return render_template(
         "display/screen.html",
         lang="pt",
         dir="ltr",
         zone=found,
         centre=config.centre,
-        captions=CAPTIONS,
-        setup=_setup(config, found, initial),
+        captions=setup["captions"],
+        setup=setup,
     )
 
 
@@ -87,7 +88,7 @@ def _setup(config: CentreConfig, zone: Zone, initial: dict[str, Any]) -> dict[st
         "timezone": config.centre.timezone,
         "fixed": list(FIXED),
         "rotating": [{"code": code, "dir": directions.get(code, "ltr")} for code in rotating],
-        "captions": {code: CAPTIONS[code] for code in shown},
+        "captions": {code: captions(code) for code in shown},
         "services": {
             service.code: {
                 "prefix": service.prefix,

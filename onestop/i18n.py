@@ -85,6 +85,11 @@ def page_language() -> Language:
     return language if language is not None else use_language(None)
 
 
+def has_catalogue(code: str) -> bool:
+    """Whether `code` has its own catalogue; without one gettext would answer in English."""
+    return (TRANSLATIONS / code / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+
+
 def intl_tag(code: str) -> str:
     return INTL_TAGS.get(code, code)
 
