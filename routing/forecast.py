@@ -113,7 +113,7 @@ def due(centre: Centre, now: dt.datetime) -> bool:
 def refresh(store: TicketStore, centre: Centre, now: dt.datetime) -> None:
     """Replay anew, whatever was kept (see `due`)."""
     if _open_day(centre, now) is not None:
-        _replay(store, centre, now, store.floor())
+        _replay(store, centre, now, store.floor(after=NEW_ID)[0])
 
 
 def _trace(store: TicketStore, centre: Centre, now: dt.datetime) -> Trace | None:
@@ -122,12 +122,14 @@ def _trace(store: TicketStore, centre: Centre, now: dt.datetime) -> Trace | None
     day = _open_day(centre, now)
     if day is None:
         return None
-    floor = store.floor()
     kept = centre.traces.get(day)
-    if kept is not None and kept.floor == floor and kept.holds(now):
-        kept.add(store.queue(after=kept.last_id))
-        return kept
-    return _replay(store, centre, now, floor)
+    if kept is None or not kept.holds(now):
+        return _replay(store, centre, now, store.floor(after=NEW_ID)[0])
+    floor, issued = store.floor(after=kept.last_id)
+    if kept.floor != floor:
+        return _replay(store, centre, now, floor)
+    kept.add(issued)
+    return kept
 
 
 def _open_day(centre: Centre, now: dt.datetime) -> dt.date | None:

@@ -201,13 +201,18 @@ class MemoryStore:
             if row.state != CounterState.CLOSED and row.staff_id in self._staff
         }
 
-    def floor(self) -> Hashable:
-        """Who holds which counter and which tickets they hold, as plain values."""
-        counters = self._counters.values()
-        return (
-            tuple(sorted((c.id, c.staff_id) for c in counters if c.state != CounterState.CLOSED)),
-            tuple(sorted((t.id, t.state, t.counter_id) for t in self._active.values())),
+    def floor(self, after: int) -> tuple[Hashable, list[Waiting]]:
+        """Who holds which counter not closed and the ticket in their hands, as plain values,
+        and the waiting tickets issued after ticket `after`."""
+        held = {counter_id: (ticket.id, ticket.state) for counter_id, ticket in self._held.items()}
+        floor = tuple(
+            sorted(
+                (c.id, c.staff_id, *held.get(c.id, (None, None)))
+                for c in self._counters.values()
+                if c.state != CounterState.CLOSED
+            )
         )
+        return floor, snapshot(t for t in self.waiting() if (t.id or 0) > after)
 
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
@@ -230,9 +235,9 @@ class MemoryStore:
             chosen += [t for t in self._sent.get(sent_to, {}).values() if t.service not in services]
         return chosen
 
-    def queue(self, after: int = 0) -> list[Waiting]:
-        """Every waiting ticket as the router reads it, or those with an id above `after`."""
-        return snapshot(t for t in self.waiting() if (t.id or 0) > after)
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it."""
+        return snapshot(self.waiting())
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:
         """The earliest waiting ticket of each lane of `services`, and every ticket sent to

@@ -50,9 +50,11 @@ class TicketStore(Protocol):
         """Who sits at each counter that is open or paused, by counter id."""
         ...
 
-    def floor(self) -> Hashable:
-        """Who holds which counter and which tickets they hold, as plain values: what every
-        call, finish and counter change alters, read cheaply."""
+    def floor(self, after: int) -> tuple[Hashable, list[Waiting]]:
+        """Who holds which counter not closed and the ticket in their hands, as a plain value
+        that every call, finish and counter change alters, and the waiting tickets (as
+        `queue` gives them) issued after ticket `after`: read together and cheaply, as the
+        wait estimate asks on every ticket issued."""
         ...
 
     def held_by(self, counter_id: int) -> Ticket | None:
@@ -70,10 +72,10 @@ class TicketStore(Protocol):
         counter `sent_to` whatever their service: the router's snapshot."""
         ...
 
-    def queue(self, after: int = 0) -> list[Waiting]:
-        """Every waiting ticket as the router reads it (`Waiting.ticket` may be None), or
-        those with an id above `after`: the wait estimate replays the router over the whole
-        queue, then adds what was issued since."""
+    def queue(self) -> list[Waiting]:
+        """Every waiting ticket as the router reads it (`Waiting.ticket` may be None): the
+        wait estimate replays the router over the whole queue, then adds what `floor` says
+        was issued since."""
         ...
 
     def lane_heads(self, services: Collection[str], *, sent_to: int | None = None) -> list[Ticket]:

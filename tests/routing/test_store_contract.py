@@ -18,6 +18,7 @@ from routing import counters, tickets
 from routing.centre import Centre
 from routing.clock import VirtualClock
 from routing.config import load_config
+from routing.forecast import NEW_ID
 from routing.states import CounterState, TicketState
 from routing.store.memory import MemoryStore
 from routing.store.models import Base, Device, Event, Refusal, Staff, Ticket
@@ -270,13 +271,19 @@ def test_lane_heads_are_the_earliest_of_each_lane_and_the_queue_holds_every_wait
         "kea",
         None,
     )
-    assert {row.id for row in store.queue(after=ukrainian.id)} == {  # type: ignore[union-attr]
+    assert {row.id for row in store.floor(after=ukrainian.id)[1]} == {  # type: ignore[union-attr]
         t.id for t in store.waiting(["tax-number"])
     }
     ana = _person(backend, "ana", ["residence-first"])
+    empty, _ = store.floor(after=NEW_ID)
     counters.open_counter(store, centre, 3, ana)
+    opened, _ = store.floor(after=NEW_ID)
     assert tickets.call_next(store, centre, 3, ana) is priority
-    assert priority.id not in {row.id for row in store.queue(after=first.id)}
+    called, _ = store.floor(after=NEW_ID)
+    _issue(store, centre, "tax-number")
+    assert store.floor(after=NEW_ID)[0] == called, "issuing changes no counter"
+    assert len({empty, opened, called}) == 3, "opening and calling each change the floor"
+    assert priority.id not in {row.id for row in store.floor(after=first.id)[1]}
     tickets.transfer(store, centre, 3, ana, to_counter=10)
     heads = {t.id for t in store.lane_heads(["residence-first"])}
     assert priority.id not in heads and len(heads) == 4
