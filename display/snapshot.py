@@ -37,7 +37,7 @@ def zone_services(config: CentreConfig, zone: str) -> list[Service]:
 def centre_state(calendar: Calendar, now: dt.datetime) -> dict[str, Any]:
     """Open, closing soon (with the closing time) or closed (with the next opening)."""
     if calendar.is_open(now):
-        closes = calendar.closing(now)
+        closes = calendar.doors_close(now)
         soon = closes is not None and closes - now <= CLOSING_SOON
         return {
             "open": True,

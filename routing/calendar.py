@@ -73,6 +73,17 @@ class Calendar:
         end = min(hours.end, span.end) if span else hours.end
         return self.at(day, end)
 
+    def doors_close(self, moment: dt.datetime) -> dt.datetime | None:
+        """When the doors next close for good: the closing of the local day of `moment`, or
+        of a later day when the centre opens again at the very moment it closes (open until
+        midnight and from midnight); None for a centre open around the clock all week."""
+        closes = self.closing(moment)
+        for _ in WEEKDAYS:
+            if closes is None or not self.is_open(closes):
+                return closes
+            closes = self.closing(closes)
+        return None
+
     def last_closing(self, moment: dt.datetime) -> dt.datetime | None:
         """The latest closing of the doors at or before `moment`; None if none in 400 days."""
         day = self.local_day(moment)

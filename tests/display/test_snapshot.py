@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from freezegun import freeze_time
 from display.snapshot import LAST_CALLS, centre_state
 from routing.calendar import Calendar
 from routing.config import load_config
-from tests.factories.configs import REFERENCE_CONFIG
+from tests.factories.configs import REFERENCE_CONFIG, always_open, reference_data, write_config
 from tests.factories.people import add_kiosk, add_person, signed_in
 
 
@@ -118,3 +119,27 @@ def test_the_centre_is_open_closing_soon_or_closed_until_its_next_opening(
     state = centre_state(calendar, dt.datetime.fromisoformat(moment))
     assert (state["state"], state["closes_at"], state["next_opening"]) == expected
     assert state["open"] is (expected[0] != "closed")
+
+
+def test_a_centre_open_past_midnight_is_not_closing_at_midnight(tmp_path: Path) -> None:
+    around_the_clock = Calendar(load_config(always_open(tmp_path)).centre)
+    late = dt.datetime(2026, 11, 25, 23, 45, tzinfo=dt.UTC)
+    assert centre_state(around_the_clock, late) == {
+        "open": True,
+        "state": "open",
+        "closes_at": None,
+        "next_opening": None,
+    }
+    data = reference_data()
+    data["centre"]["hours"] = {
+        "mon": "08:30-24:00",
+        "tue": "00:00-20:00",
+        "wed": "08:30-20:00",
+    }
+    data["centre"]["holidays"] = {"country": None, "extra": []}
+    calendar = Calendar(load_config(write_config(tmp_path, data, "late.yaml")).centre)
+    monday_night = dt.datetime(2026, 11, 23, 23, 45, tzinfo=dt.UTC)
+    state = centre_state(calendar, monday_night)
+    assert (state["state"], state["closes_at"]) == ("open", "2026-11-24T20:00:00+00:00")
+    tuesday = dt.datetime(2026, 11, 24, 19, 45, tzinfo=dt.UTC)
+    assert centre_state(calendar, tuesday)["state"] == "closing_soon"

@@ -284,6 +284,7 @@
       const opening = `${formatDay(centre.next_opening, language)} ${formatTime(centre.next_opening)}`;
       return `${words.closed} · ${words.opens} ${opening}`;
     }
+    if (!centre.closes_at) return words[centre.state];
     return `${words[centre.state]} · ${words.until} ${formatTime(centre.closes_at)}`;
   }
 
