@@ -26,8 +26,9 @@ RECEIPT_WAIT_S = 2.0
 
 @bp.record_once
 def _start_printing(state: BlueprintSetupState) -> None:
-    centre = state.app.extensions["onestop"].centre
-    state.app.extensions[EXTENSION] = PrintService(centre.config, centre.clock)
+    onestop_state = state.app.extensions["onestop"]
+    centre = onestop_state.centre
+    state.app.extensions[EXTENSION] = PrintService(centre.config, centre.clock, onestop_state.db)
 
 
 def print_service() -> PrintService:
@@ -35,7 +36,7 @@ def print_service() -> PrintService:
 
 
 def printer_health() -> list[dict[str, Any]]:
-    """Each kiosk printer's state as this process last saw it, for the health probe."""
+    """Each kiosk printer's state as last recorded by any process, for the health probe."""
     return [
         {"kiosk": printer.kiosk, "kind": printer.kind, "state": printer.state, "code": printer.code}
         for printer in print_service().states()
@@ -83,7 +84,7 @@ def receipt() -> Any:
 @bp.get("/printers")
 @staff_required("manager")
 def printers() -> Any:
-    """Every kiosk printer this process knows, with its last fault (managers)."""
+    """Every configured kiosk printer, with its last fault, whichever process printed (managers)."""
     return jsonify([printer.json() for printer in print_service().states()])
 
 

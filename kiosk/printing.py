@@ -2,7 +2,8 @@
 
 A receipt never stands between a visitor and their ticket: the ticket exists before anything
 is sent, each job runs in its own short-lived thread, every step (connect, send, status
-answer) has a short timeout, and a fault is logged and kept for managers (`PrinterState`).
+answer) has a short timeout, and a fault is logged and kept for managers (`PrinterState`) in the
+database, where every process of the centre reads it whichever one printed.
 
 Scripts: the receipt is printed in code page CP858 (forced, so Portuguese accents and the euro
 sign come out right on every printer). Text in other Latin scripts is folded to it (Romanian
@@ -24,9 +25,16 @@ from typing import Any, Protocol
 
 from escpos.escpos import Escpos
 from escpos.printer import File, Network, Serial, Usb
+from sqlalchemy import Executable, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import SQLAlchemyError
 
+from onestop.db import Database
 from routing.clock import Clock
 from routing.config import CentreConfig, KioskDevice, Printer
+from routing.store.models import PrinterStatus
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +265,38 @@ class PrinterState:
         }
 
 
+PRINTER_STATES = PrinterStatus.__table__
+#: the longest fault message kept (the column's length)
+ERROR_CHARS = 500
+
+
+def _record(dialect_insert: Any) -> Executable:
+    """One job's outcome as one upsert: the counts add up in SQL, so jobs recorded by two
+    processes at once both count, and `since` moves only when the state or its code changes."""
+    new = dialect_insert(PRINTER_STATES).excluded
+    same = (PRINTER_STATES.c.state == new.state) & PRINTER_STATES.c.code.is_not_distinct_from(
+        new.code
+    )
+    return dialect_insert(PRINTER_STATES).on_conflict_do_update(
+        index_elements=["centre", "kiosk"],
+        set_={
+            "kind": new.kind,
+            "state": new.state,
+            "code": new.code,
+            "error": new.error,
+            "since": case((same, PRINTER_STATES.c.since), else_=new.since),
+            "printed": PRINTER_STATES.c.printed + new.printed,
+            "failed": PRINTER_STATES.c.failed + new.failed,
+            "last_printed_at": func.coalesce(new.last_printed_at, PRINTER_STATES.c.last_printed_at),
+        },
+    )
+
+
+RECORD = {"postgresql": _record(pg_insert), "sqlite": _record(sqlite_insert)}
+CENTRE_STATES = select(PRINTER_STATES).where(PRINTER_STATES.c.centre == bindparam("centre"))
+KIOSK_STATE = CENTRE_STATES.where(PRINTER_STATES.c.kiosk == bindparam("kiosk"))
+
+
 @dataclass
 class Job:
     """One receipt on its way; `done` is set once it has printed or failed."""
@@ -276,26 +316,27 @@ class PrintService:
     """Receipts for every kiosk of the centre: one job at a time per printer, off the request.
 
     Jobs for a printer that is already busy wait their turn, up to `max_pending`; a job that
-    waited longer than `max_age_s` is dropped rather than printed for someone else.
+    waited longer than `max_age_s` is dropped rather than printed for someone else. Each
+    outcome is written to the database once the ticket is long committed, and a database that
+    fails then costs the printer's state, never the receipt.
     """
 
     def __init__(
         self,
         config: CentreConfig,
         clock: Clock,
+        db: Database,
         opener: Opener = open_printer,
         max_pending: int = 3,
         max_age_s: float = 30,
     ) -> None:
         self._config = config
         self._clock = clock
+        self._db = db
         self._opener = opener
         self._max_pending = max_pending
         self._max_age_s = max_age_s
         self._lock = threading.Lock()
-        self._states = {
-            kiosk.name: PrinterState(kiosk.name, kiosk.printer.kind) for kiosk in config.kiosks
-        }
         self._printer_locks: dict[str, threading.Lock] = {}
         self._pending: dict[str, int] = {}
 
@@ -303,39 +344,74 @@ class PrintService:
         """Start printing `receipt` on the kiosk's printer; returns at once."""
         kiosk = self._config.kiosk_device(kiosk_name)
         job = Job(kiosk.name, receipt, time.monotonic())
-        with self._lock:
-            state = self._state(kiosk)
-            if kiosk.printer.kind == "none":
-                return self._finish(job, "none", None)
-            if self._pending.get(kiosk.name, 0) >= self._max_pending:
-                self._fault(state, PrinterFault("busy", "receipts are piling up"))
-                return self._finish(job, "fault", "busy")
-            self._pending[kiosk.name] = self._pending.get(kiosk.name, 0) + 1
-            printer_lock = self._printer_locks.setdefault(kiosk.name, threading.Lock())
+        if kiosk.printer.kind == "none":
+            return self._finish(job, "none", None)
+        printer_lock = self._take_turn(kiosk.name)
+        if printer_lock is None:
+            self._record(kiosk, PrinterFault("busy", "receipts are piling up"))
+            return self._finish(job, "fault", "busy")
         threading.Thread(
             target=self._run, args=(kiosk, job, printer_lock), name=f"print-{kiosk.name}"
         ).start()
         return job
 
-    def states(self) -> list[PrinterState]:
-        """Every known kiosk's printer, configured ones first."""
+    def _take_turn(self, kiosk_name: str) -> threading.Lock | None:
+        """A place in the printer's line and the lock its jobs take turns on; None when
+        `max_pending` jobs wait already."""
         with self._lock:
-            return [PrinterState(**vars(state)) for state in self._states.values()]
+            pending = self._pending.get(kiosk_name, 0)
+            if pending >= self._max_pending:
+                return None
+            self._pending[kiosk_name] = pending + 1
+            return self._printer_locks.setdefault(kiosk_name, threading.Lock())
+
+    def states(self) -> list[PrinterState]:
+        """Every configured kiosk's printer, in the config's order, as last recorded."""
+        rows = self._read(CENTRE_STATES, {"centre": self._config.centre.code})
+        return [self._merge(kiosk, rows) for kiosk in self._config.kiosks]
 
     def state(self, kiosk_name: str) -> PrinterState:
-        with self._lock:
-            state = self._state(self._config.kiosk_device(kiosk_name))
-            return PrinterState(**vars(state))
+        kiosk = self._config.kiosk_device(kiosk_name)
+        if kiosk.printer.kind == "none":
+            return self._merge(kiosk, {})
+        params = {"centre": self._config.centre.code, "kiosk": kiosk.name}
+        return self._merge(kiosk, self._read(KIOSK_STATE, params))
 
-    def _state(self, kiosk: KioskDevice) -> PrinterState:
-        if kiosk.name not in self._states:
-            kind = kiosk.printer.kind
-            self._states[kiosk.name] = PrinterState(
-                kiosk.name, kind, state="none" if kind == "none" else "unknown"
-            )
-        return self._states[kiosk.name]
+    def _read(self, statement: Executable, params: dict[str, str]) -> dict[str, RowMapping]:
+        """The recorded rows by kiosk; none when the database fails, so that a probe still
+        answers (and says the database is down)."""
+        try:
+            with self._db.autocommit() as connection:
+                rows = connection.execute(statement, params).mappings().all()
+        except SQLAlchemyError:
+            log.warning("cannot read the printers' states", exc_info=True)
+            return {}
+        return {row["kiosk"]: row for row in rows}
+
+    @staticmethod
+    def _merge(kiosk: KioskDevice, rows: dict[str, RowMapping]) -> PrinterState:
+        """The kiosk's recorded state; "unknown" until it has printed, "none" without a printer."""
+        kind = kiosk.printer.kind
+        if kind == "none":
+            return PrinterState(kiosk.name, kind, state="none")
+        row = rows.get(kiosk.name)
+        if row is None:
+            return PrinterState(kiosk.name, kind)
+        return PrinterState(
+            kiosk.name,
+            kind,
+            state=row["state"],
+            code=row["code"],
+            error=row["error"],
+            since=row["since"],
+            last_printed_at=row["last_printed_at"],
+            printed=row["printed"],
+            failed=row["failed"],
+        )
 
     def _run(self, kiosk: KioskDevice, job: Job, printer_lock: threading.Lock) -> None:
+        """Print, then record the outcome before the job is done: whoever sees it done reads
+        the state it left."""
         try:
             with printer_lock:
                 if time.monotonic() - job.queued > self._max_age_s:
@@ -347,33 +423,40 @@ class PrintService:
             log.warning(
                 "kiosk %s: receipt %s not printed: %s", kiosk.name, job.receipt.number, fault
             )
-            with self._lock:
-                self._fault(self._state(kiosk), fault)
-                self._finish(job, "fault", fault.code)
+            self._record(kiosk, fault)
+            self._finish(job, "fault", fault.code)
         except Exception as error:
             log.exception("kiosk %s: receipt %s failed", kiosk.name, job.receipt.number)
-            with self._lock:
-                self._fault(self._state(kiosk), PrinterFault("error", repr(error)))
-                self._finish(job, "fault", "error")
+            self._record(kiosk, PrinterFault("error", repr(error)))
+            self._finish(job, "fault", "error")
         else:
-            with self._lock:
-                state = self._state(kiosk)
-                now = self._clock.now()
-                if state.state != "ok":
-                    state.since = now
-                state.state, state.code, state.error = "ok", None, None
-                state.printed += 1
-                state.last_printed_at = now
-                self._finish(job, "printed", None)
+            self._record(kiosk, None)
+            self._finish(job, "printed", None)
         finally:
             with self._lock:
                 self._pending[kiosk.name] -= 1
 
-    def _fault(self, state: PrinterState, fault: PrinterFault) -> None:
-        if state.state != "fault" or state.code != fault.code:
-            state.since = self._clock.now()
-        state.state, state.code, state.error = "fault", fault.code, fault.message
-        state.failed += 1
+    def _record(self, kiosk: KioskDevice, fault: PrinterFault | None) -> None:
+        """Write one outcome (printed when `fault` is None); a failure is logged and swallowed:
+        the receipt has printed or failed whatever the database says."""
+        now = self._clock.now()
+        row = {
+            "centre": self._config.centre.code,
+            "kiosk": kiosk.name,
+            "kind": kiosk.printer.kind,
+            "state": "ok" if fault is None else "fault",
+            "code": None if fault is None else fault.code,
+            "error": None if fault is None else fault.message[:ERROR_CHARS],
+            "since": now,
+            "printed": 1 if fault is None else 0,
+            "failed": 0 if fault is None else 1,
+            "last_printed_at": now if fault is None else None,
+        }
+        try:
+            with self._db.session(write=True) as session:
+                session.execute(RECORD[session.get_bind().dialect.name], row)
+        except Exception:
+            log.exception("kiosk %s: cannot record the printer's state", kiosk.name)
 
     @staticmethod
     def _finish(job: Job, result: str, code: str | None) -> Job:

@@ -1,9 +1,9 @@
 """`GET /healthz`: is this process able to serve? For nginx, systemd and a monitoring probe.
 
 No login and cheap: one `SELECT 1`, one Redis PING when a Redis is configured, and the
-printers' states as this process last saw them. 200 while the database (and a configured
-Redis) answer, 503 when either does not; a printer fault is reported (`degraded`) but keeps
-200, because tickets still show on the kiosk's screen.
+printers' states as any process last recorded them (one more query). 200 while the database
+(and a configured Redis) answer, 503 when either does not; a printer fault is reported
+(`degraded`) but keeps 200, because tickets still show on the kiosk's screen.
 """
 
 from __future__ import annotations

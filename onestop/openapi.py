@@ -325,7 +325,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         answers={404: "not_found: this kiosk issued no such ticket", 429: "rate_limited"},
     ),
     ("GET", "/api/printers"): Operation(
-        "Every kiosk printer this process knows, with its last fault. Managers and admins.",
+        "Every configured kiosk printer, with its last fault, whichever process printed. "
+        "Managers and admins.",
         PrinterState,
         many=True,
         auth="staff",

@@ -246,3 +246,24 @@ class LoginFailure(Base):
     #: `user:<username>` or `address:<client address>`
     key: Mapped[str] = mapped_column(String(120))
     at: Mapped[now_utc]
+
+
+class PrinterStatus(Base):
+    """A kiosk printer's last outcome and its counts, written by whichever process printed, so
+    every process reports the same state; a kiosk that has not printed yet has no row."""
+
+    __tablename__ = "printer_states"
+
+    centre: Mapped[centre_code] = mapped_column(primary_key=True)
+    kiosk: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    #: `ok` or `fault`
+    state: Mapped[str] = mapped_column(String(12))
+    #: the fault's code (`PrinterFault.code`), None while it prints
+    code: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(String(500))
+    #: when it entered this state (and code)
+    since: Mapped[utc]
+    printed: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    last_printed_at: Mapped[dt.datetime | None]
