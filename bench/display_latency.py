@@ -4,7 +4,7 @@
 
 For each client count it starts `onestop run` (the always-open reference centre, a fresh
 SQLite database unless --database-url names another) with enough threads for every
-WebSocket, connects that many python-socketio clients (asyncio, 250 to a worker process) to
+WebSocket, pinned to one core as README.md's production set-up pins each process, connects that many python-socketio clients (asyncio, 250 to a worker process) to
 the ground floor's display room, then has an agent call tickets one at a time through the HTTP
 API. Latency runs from just before the `next` request is sent until a client's `called`
 handler runs: it includes the HTTP request, the transaction, the emit to every client and
@@ -21,6 +21,7 @@ import asyncio
 import logging
 import multiprocessing
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,6 +45,10 @@ CONNECT_BATCH = 50
 #: spare server threads for the HTTP requests beside the WebSockets each client holds
 SPARE_THREADS = 40
 CALL_GAP_S = 0.25
+#: the core the server runs on, as README.md's production set-up pins each process to its
+#: own: a Python process runs one thread at a time, and waking a display's thread on the
+#: other core costs more than it gains (bench/README.md, 2026-12-03)
+SERVER_CPU = "0"
 SETTLE_S = 3.0
 
 
@@ -143,6 +148,20 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def pin(pid: int) -> None:
+    """Pin process `pid`, its children (gunicorn's worker) and all their threads to
+    `SERVER_CPU`; threads they start later follow."""
+    children = subprocess.run(
+        ["pgrep", "--parent", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    for process in (str(pid), *children):
+        subprocess.run(
+            ["taskset", "--all-tasks", "--cpu-list", "--pid", SERVER_CPU, process],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def measure(clients: int, calls: int, database_url: str | None) -> Result:
     """One row of the table: a fresh server and `clients` displays."""
     with tempfile.TemporaryDirectory(prefix="onestop-bench-") as folder:
@@ -157,6 +176,8 @@ def measure(clients: int, calls: int, database_url: str | None) -> Result:
         )
         key = staff_floor(server)
         server.start()
+        assert server.process is not None
+        pin(server.process.pid)
         floor = Floor(server, key)
         sent: dict[str, int] = {}
         http: list[float] = []
