@@ -4,13 +4,14 @@
 
 For each client count it starts `onestop run` (the always-open reference centre, a fresh
 SQLite database unless --database-url names another) with enough threads for every
-WebSocket, pinned to one core as README.md's production set-up pins each process, connects that many python-socketio clients (asyncio, 250 to a worker process) to
-the ground floor's display room, then has an agent call tickets one at a time through the HTTP
-API. Latency runs from just before the `next` request is sent until a client's `called`
-handler runs: it includes the HTTP request, the transaction, the emit to every client and
-the client's own event loop. CLOCK_MONOTONIC is shared by all processes on the machine.
-"spread" is, per call, the time from the first display reached to the last: the fan-out.
-The clients share the machine's cores with the server, which a real centre's screens do not.
+WebSocket, pinned to one core as README.md's production set-up pins each process; connects
+that many python-socketio clients (asyncio, 250 to a worker process) to the ground floor's
+display room, then has an agent call tickets one at a time through the HTTP API. Latency
+runs from just before the `next` request is sent until a client's `called` handler runs: it
+includes the HTTP request, the transaction, the emit to every client and the client's own
+event loop. CLOCK_MONOTONIC is shared by all processes on the machine. "spread" is, per
+call, the time from the first display reached to the last: the fan-out. The clients share
+the machine's cores with the server, which a real centre's screens do not.
 Measured and printed, never asserted.
 """
 

@@ -13,6 +13,7 @@ from freezegun import freeze_time
 from sqlalchemy import create_engine
 
 from onestop.app import create_app
+from onestop.db import Database
 from onestop.settings import Settings
 from tests.factories.configs import REFERENCE_CONFIG
 from tests.factories.databases import fresh_postgres
@@ -78,6 +79,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'onestop.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """Each test using this runs on an upgraded SQLite and PostgreSQL database in turn."""
+    db = Database(database_url)
+    db.upgrade()
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

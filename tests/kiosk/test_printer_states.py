@@ -95,14 +95,6 @@ def _service(
 
 
 @pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.upgrade()
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
 def file_kiosk(tmp_path: Path) -> CentreConfig:
     """kiosk-1 on a file printer (no status questions): the tests hand it `Dummy` printers."""
     return load_config(_config(tmp_path, {"kind": "file", "path": str(tmp_path / "lp0")}))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import func, inspect, select
 
@@ -18,14 +16,6 @@ from tests.factories.configs import REFERENCE_CONFIG
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def centre() -> Centre:
     return Centre(load_config(REFERENCE_CONFIG))
 
@@ -37,9 +27,9 @@ def _issue(store: SqlStore, centre: Centre, service: str = "residence-first") ->
 
 
 def test_issued_ticket_is_written_once_and_kept_in_the_session(
-    db: Database, centre: Centre, open_day: None
+    database: Database, centre: Centre, open_day: None
 ) -> None:
-    with db.session(write=True) as session:
+    with database.session(write=True) as session:
         store = SqlStore(session, centre.code)
         first = _issue(store, centre)
         second = _issue(store, centre)
@@ -51,7 +41,7 @@ def test_issued_ticket_is_written_once_and_kept_in_the_session(
     assert (first.estimated_wait_min, second.estimated_wait_min) == (0.0, 0.0)
     assert second.state == TicketState.WAITING
 
-    with db.session(write=False) as session:
+    with database.session(write=False) as session:
         rows = session.execute(select(Ticket).order_by(Ticket.id)).scalars().all()
         events = session.execute(select(Event).order_by(Event.id)).scalars().all()
     assert [(t.id, t.number, t.estimated_wait_min, t.recalls) for t in rows] == [
@@ -64,12 +54,14 @@ def test_issued_ticket_is_written_once_and_kept_in_the_session(
     ]
 
 
-def test_issue_then_cancel_in_one_transaction(db: Database, centre: Centre, open_day: None) -> None:
-    with db.session(write=True) as session:
+def test_issue_then_cancel_in_one_transaction(
+    database: Database, centre: Centre, open_day: None
+) -> None:
+    with database.session(write=True) as session:
         store = SqlStore(session, centre.code)
         ticket = _issue(store, centre)
         cancel(store, centre, ticket, "visitor")
-    with db.session(write=False) as session:
+    with database.session(write=False) as session:
         states = session.execute(select(Ticket.state)).scalars().all()
         kinds = session.execute(select(Event.kind).order_by(Event.id)).scalars().all()
     assert states == [TicketState.CANCELLED]
@@ -77,9 +69,9 @@ def test_issue_then_cancel_in_one_transaction(db: Database, centre: Centre, open
 
 
 def test_position_follows_changes_later_in_the_same_transaction(
-    db: Database, centre: Centre, open_day: None
+    database: Database, centre: Centre, open_day: None
 ) -> None:
-    with db.session(write=True) as session:
+    with database.session(write=True) as session:
         store = SqlStore(session, centre.code)
         first, second = _issue(store, centre), _issue(store, centre)
         other = _issue(store, centre, "tax-number")
@@ -90,7 +82,7 @@ def test_position_follows_changes_later_in_the_same_transaction(
         )
         cancel(store, centre, first, "visitor")
         assert (position(store, first), position(store, second)) == (None, 1)
-    with db.session(write=False) as session:
+    with database.session(write=False) as session:
         store = SqlStore(session, centre.code)
         assert position(store, session.get(Ticket, second.id)) == 1
         assert session.execute(select(func.count()).select_from(Event)).scalar_one() == 4
