@@ -6,7 +6,7 @@ time, for the tickets ahead and the ones in hand alike. Nothing else changes: th
 queue as it stands, nobody invented who arrives later. What the second run still misses is
 what the replay cannot know without seeing the future (visitors who arrive later and go
 first); what the first adds on top is the service times' spread, which no estimate from
-means removes.
+means removes. Both are `onestop simulate`'s `estimate_rel_rmse`, on its days (seed 1).
 
     python bench/estimate_noise.py [--days 20] [--policy lwwt fifo]
 """
@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from unittest import mock
 
@@ -26,20 +25,11 @@ if __package__ in (None, ""):  # run as `python bench/estimate_noise.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from routing import forecast
-from routing.calendar import Calendar
 from routing.centre import Centre
-from routing.config import load_config
+from routing.config import CentreConfig, load_config
 from routing.daymodel import DayModel, Visitor
 from routing.router import Waiting
-from routing.simulator import (
-    ESTIMATE_MIN_WAIT,
-    FIRST_DAY,
-    Engine,
-    Simulation,
-    Variant,
-    open_days,
-    relative_rmse,
-)
+from routing.simulator import Engine, Simulation, Variant
 from routing.store.memory import MemoryStore
 from routing.store.models import Ticket
 
@@ -47,9 +37,18 @@ REFERENCE = Path(__file__).resolve().parents[1] / "config.yaml"
 
 
 @contextmanager
-def told(service_min: dict[int, float]) -> Iterator[None]:
-    """The replay takes each ticket's real service time from `service_min` (by ticket id)
-    instead of its service's mean, and the estimate is not scaled."""
+def told() -> Iterator[None]:
+    """The replay takes each ticket's real service time, noted as the simulator issues it,
+    instead of its service's mean, and the estimate is not scaled. Each day's store numbers
+    its tickets afresh, and a ticket is noted before any replay can ask for it."""
+    service_min: dict[int, float] = {}
+    issue = Engine._issue
+
+    def remembering(self: Engine, store: MemoryStore, visitor: Visitor) -> Ticket | None:
+        ticket = issue(self, store, visitor)
+        if ticket is not None:
+            service_min[ticket.id] = visitor.service_min
+        return ticket
 
     def duration(_: forecast.Trace, row: Waiting) -> dt.timedelta:
         return dt.timedelta(minutes=service_min[row.id])
@@ -62,6 +61,7 @@ def told(service_min: dict[int, float]) -> Iterator[None]:
         return ends
 
     with (
+        mock.patch.object(Engine, "_issue", remembering),
         mock.patch.object(forecast.Trace, "_duration", duration),
         mock.patch.object(forecast, "_busy_until", busy_until),
         mock.patch.object(forecast, "SHRINK", 1.0),
@@ -69,43 +69,12 @@ def told(service_min: dict[int, float]) -> Iterator[None]:
         yield
 
 
-def run_day(engine: Engine, visitors: Sequence[Visitor], *, knowing: bool) -> list[float | None]:
-    """`Engine.run` on a fresh store; with `knowing`, the replay is told service times."""
-    store = MemoryStore(engine.centre.code)
-    if not knowing:
-        return engine.run(store, visitors)
-    service_min: dict[int, float] = {}
-    issue = Engine._issue
-
-    def remembering(self: Engine, store: MemoryStore, visitor: Visitor) -> Ticket | None:
-        ticket = issue(self, store, visitor)
-        if ticket is not None:
-            service_min[ticket.id] = visitor.service_min
-        return ticket
-
-    with mock.patch.object(Engine, "_issue", remembering), told(service_min):
-        return engine.run(store, visitors)
-
-
-def pairs(
-    simulation: Simulation, variant: Variant, days: int, *, knowing: bool
-) -> list[tuple[float, float]]:
-    """(estimate at issue, wait) of every visitor called after waiting over 5 minutes."""
-    calendar = Calendar(simulation.config.centre)
-    centre, clock = simulation.centre_for(variant)
-    found: list[tuple[float, float]] = []
-    for number, day in enumerate(open_days(calendar, FIRST_DAY, days)):
-        hours = calendar.hours_on(day)
-        assert hours is not None
-        start, close = calendar.at(day, hours.start), calendar.at(day, hours.end)
-        visitors = simulation.model.day(random.Random(f"1:{number}"))
-        engine = Engine(centre, clock, simulation.staff, start, close)
-        centre.traces.clear()
-        waits = run_day(engine, visitors, knowing=knowing)
-        for estimate, wait in zip(engine.estimates, waits, strict=True):
-            if estimate is not None and wait is not None and wait > ESTIMATE_MIN_WAIT:
-                found.append((estimate, wait))
-    return found
+def rmse(config: CentreConfig, policy: str, days: int, *, knowing: bool) -> float:
+    """The relative RMSE of visitors who waited over 5 minutes, as `onestop simulate` has it."""
+    simulation = Simulation(config, DayModel(config), [Variant(policy)])
+    with told() if knowing else nullcontext():
+        result = simulation.run(days, seed=1)
+    return result["policies"][0]["estimate_rel_rmse"]
 
 
 def main() -> None:
@@ -114,17 +83,12 @@ def main() -> None:
     parser.add_argument("--policy", nargs="+", default=["lwwt", "fifo"])
     args = parser.parse_args()
     config = load_config(REFERENCE)
-    simulation = Simulation(config, DayModel(config), [])
     print(f"{args.days} simulated day(s); relative RMSE of visitors who waited over 5 minutes")
-    print(f"{'policy':<20} {'visitors':>8} {'as estimated':>13} {'service times told':>19}")
+    print(f"{'policy':<20} {'as estimated':>13} {'service times told':>19}")
     for policy in args.policy:
-        variant = Variant(policy)
-        estimated = pairs(simulation, variant, args.days, knowing=False)
-        knowing = pairs(simulation, variant, args.days, knowing=True)
-        print(
-            f"{policy:<20} {len(estimated):>8} {relative_rmse(estimated):>13.3f}"
-            f" {relative_rmse(knowing):>19.3f}"
-        )
+        estimated = rmse(config, policy, args.days, knowing=False)
+        knowing = rmse(config, policy, args.days, knowing=True)
+        print(f"{policy:<20} {estimated:>13.3f} {knowing:>19.3f}")
 
 
 if __name__ == "__main__":
