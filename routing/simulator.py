@@ -4,8 +4,9 @@ A discrete-event loop on a `VirtualClock` drives the very functions the app call
 (`routing.tickets.issue`, `call_next`, `start`, `finish`, `routing.counters.open_counter`)
 on a `MemoryStore`, so what is measured is the code that runs at the counters. Counters
 are staffed all day and call the moment they are free and someone they may serve waits;
-they call only inside their hours. A new arrival goes to the free counter that may serve
-it and has been free the longest. Tickets still waiting at closing count with their wait
+they call only inside their hours. A new arrival goes to a free counter that may serve it:
+a plain counter before a mediator, one whose primary service is the arrival's before the
+others, then the one free the longest. Tickets still waiting at closing count with their wait
 until closing.
 
 Beside the policies stands the pooled bound: the same visitors, with the same service
@@ -184,8 +185,7 @@ class Engine:
                     continue
                 visitor_of[ticket.id] = subject
                 self.estimates[subject] = ticket.estimated_wait_min
-                free = [c for c in idle if eligible(ticket, seats[c])]
-                for counter_id in sorted(free, key=idle.__getitem__):
+                for counter_id in self.free_for(ticket, idle, seats):
                     if call(counter_id):
                         del idle[counter_id]
                         break
@@ -203,6 +203,23 @@ class Engine:
                 self.estimates[index] = None
                 waits[index] = max(0.0, _minutes(self.close - self.start) - visitor.arrival_min)
         return waits
+
+    def free_for(
+        self, ticket: Ticket, idle: dict[int, dt.datetime], seats: dict[int, Seat]
+    ) -> list[int]:
+        """The free counters that may serve a new arrival, in the order they are offered it.
+
+        Plain counters before mediator counters (mediators are scarce: a visitor a free plain
+        counter can serve is not handed to a mediator, who would then be busy when someone
+        needing their language arrives), then counters whose primary service is the ticket's,
+        then the one free the longest.
+        """
+        free = [c for c in idle if eligible(ticket, seats[c])]
+        service = ticket.service
+        return sorted(
+            free,
+            key=lambda c: (seats[c].is_mediator, seats[c].primary != service, idle[c]),
+        )
 
     def _issue(self, store: MemoryStore, visitor: Visitor) -> Ticket | None:
         issued = tickets.issue(

@@ -9,11 +9,13 @@ import random
 
 import pytest
 
+from routing import tickets
 from routing.centre import Centre
 from routing.clock import VirtualClock
 from routing.config import CentreConfig, load_config
 from routing.daymodel import DayModel, Visitor
 from routing.policies import Rules
+from routing.router import Seat
 from routing.simulator import (
     Engine,
     Simulation,
@@ -25,6 +27,7 @@ from routing.simulator import (
     simulated_staff,
 )
 from routing.store.memory import MemoryStore
+from routing.store.models import Ticket
 from tests.factories.configs import REFERENCE_CONFIG
 
 MONDAY = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
@@ -186,6 +189,31 @@ def test_staff_speak_every_language_on_every_floor() -> None:
         "agent",
         ["social-security-number", "social-security-benefits", "health-user-number"],
     )
+
+
+def test_a_new_arrival_goes_to_a_plain_counter_then_its_own_desk_then_the_longest_free() -> None:
+    """Mediators are scarce: a visitor a free plain counter can serve is not handed to a
+    mediator, even one free for longer; among plain counters its own service's desk first."""
+    config = load_config(REFERENCE_CONFIG)
+    staff = simulated_staff(config)
+    clock = VirtualClock(MONDAY)
+    engine = Engine(Centre(config, clock), clock, staff, MONDAY, MONDAY + dt.timedelta(hours=9))
+    seats = {c.id: Seat.of(c, staff[c.id]) for c in config.counters}
+    store = MemoryStore(config.centre.code)
+    clock.advance_to(MONDAY + dt.timedelta(hours=10))
+    ticket = tickets.issue(
+        store, engine.centre, service="immigration-info", language="pt", priority=None
+    )
+    assert isinstance(ticket, Ticket)
+    at = {25: 0, 3: 10, 4: 20, 1: 30, 2: 40}
+    idle = {c: MONDAY + dt.timedelta(minutes=m) for c, m in at.items()}
+    # 1 and 2 are triage desks, 3 and 4 AIMA's: none has immigration-info first
+    assert engine.free_for(ticket, idle, seats) == [3, 4, 1, 2, 25]
+    triage = tickets.issue(
+        store, engine.centre, service="reception-triage", language="pt", priority=None
+    )
+    assert isinstance(triage, Ticket)
+    assert engine.free_for(triage, idle, seats) == [1, 2, 25]
 
 
 def test_every_policy_sees_the_same_visitors_and_the_json_has_api_shape() -> None:
