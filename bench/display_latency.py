@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import multiprocessing
 import statistics
@@ -95,6 +96,10 @@ async def _watch(base: str, count: int, ready: Queue[int], stop: Event) -> list[
             )
         )
         clients.extend(batch)
+    # The clients are the instrument: a full collection of their objects pauses all of a
+    # worker's displays for 100-200 ms, which would be read as the server's latency.
+    gc.collect()
+    gc.disable()
     ready.put(count)
     while not stop.is_set():
         await asyncio.sleep(0.2)
