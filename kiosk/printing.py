@@ -26,8 +26,6 @@ from typing import Any, Protocol
 from escpos.escpos import Escpos
 from escpos.printer import File, Network, Serial, Usb
 from sqlalchemy import Executable, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +33,7 @@ from onestop.db import Database
 from routing.clock import Clock
 from routing.config import CentreConfig, KioskDevice, Printer
 from routing.store.models import PrinterStatus
+from routing.store.sql import upserts
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +265,8 @@ class PrinterState:
 
 
 PRINTER_STATES = PrinterStatus.__table__
+#: what a row tells of a printer beside its kiosk and kind
+RECORDED = ("state", "code", "error", "since", "last_printed_at", "printed", "failed")
 #: the longest fault message kept (the column's length)
 ERROR_CHARS = 500
 
@@ -292,7 +293,7 @@ def _record(dialect_insert: Any) -> Executable:
     )
 
 
-RECORD = {"postgresql": _record(pg_insert), "sqlite": _record(sqlite_insert)}
+RECORD = upserts(_record)
 CENTRE_STATES = select(PRINTER_STATES).where(PRINTER_STATES.c.centre == bindparam("centre"))
 KIOSK_STATE = CENTRE_STATES.where(PRINTER_STATES.c.kiosk == bindparam("kiosk"))
 
@@ -397,17 +398,7 @@ class PrintService:
         row = rows.get(kiosk.name)
         if row is None:
             return PrinterState(kiosk.name, kind)
-        return PrinterState(
-            kiosk.name,
-            kind,
-            state=row["state"],
-            code=row["code"],
-            error=row["error"],
-            since=row["since"],
-            last_printed_at=row["last_printed_at"],
-            printed=row["printed"],
-            failed=row["failed"],
-        )
+        return PrinterState(kiosk.name, kind, **{name: row[name] for name in RECORDED})
 
     def _run(self, kiosk: KioskDevice, job: Job, printer_lock: threading.Lock) -> None:
         """Print, then record the outcome before the job is done: whoever sees it done reads

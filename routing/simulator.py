@@ -204,9 +204,8 @@ class Engine:
                 waits[index] = max(0.0, _minutes(self.close - self.start) - visitor.arrival_min)
         return waits
 
-    def free_for(
-        self, ticket: Ticket, idle: dict[int, dt.datetime], seats: dict[int, Seat]
-    ) -> list[int]:
+    @staticmethod
+    def free_for(ticket: Ticket, idle: dict[int, dt.datetime], seats: dict[int, Seat]) -> list[int]:
         """The free counters that may serve a new arrival, in the order they are offered it.
 
         Plain counters before mediator counters (mediators are scarce: a visitor a free plain

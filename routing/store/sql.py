@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from typing import Any
 
 from sqlalchemy import Column, Executable, String, bindparam, case, func, insert, select, true
@@ -43,6 +43,12 @@ EVENTS = Event.__table__
 SEQUENCES = Sequence.__table__
 
 
+def upserts(build: Callable[[Any], Executable]) -> dict[str, Executable]:
+    """An upsert `build` makes from a dialect's `insert`, compiled once per backend, by
+    dialect name: SQLite and PostgreSQL spell ON CONFLICT through their own `insert`."""
+    return {"postgresql": build(pg_insert), "sqlite": build(sqlite_insert)}
+
+
 def _next_number(dialect_insert: Any) -> Executable:
     return (
         dialect_insert(SEQUENCES)
@@ -56,7 +62,7 @@ def _next_number(dialect_insert: Any) -> Executable:
     )
 
 
-NEXT_NUMBER = {"postgresql": _next_number(pg_insert), "sqlite": _next_number(sqlite_insert)}
+NEXT_NUMBER = upserts(_next_number)
 ISSUED_ON = select(func.count()).where(
     TICKETS.c.centre == bindparam("centre"),
     TICKETS.c.day == bindparam("day"),
