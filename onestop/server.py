@@ -10,6 +10,7 @@ instead of 85-140 ms, for the same tickets a second (SQLite: no change either wa
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -93,6 +94,22 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
+def batch_scheduling() -> None:
+    """Put this thread, and every thread and process it starts from now on, under Linux's
+    SCHED_BATCH: a thread it wakes no longer takes the core from the one that woke it.
+
+    A call reaches each display through that display's own writer thread. Woken one by one
+    by the emitting thread, which holds the interpreter lock, each writer used to preempt it
+    at once, only to find the lock taken and give the core back: two context switches per
+    display, while the lock waited. Waking the writers took 41 % of the time the lock was
+    held, under py-spy with 500 displays. Under SCHED_BATCH the emitting thread runs on
+    until it lets go of the lock (bench/README.md, 2026-12-03). Elsewhere than Linux the
+    scheduler stays as it is.
+    """
+    if hasattr(os, "sched_setscheduler"):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Serve until stopped: one worker process, `threads` threads, WebSockets included."""
     database = app.extensions["onestop"].db
@@ -103,6 +120,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     # of about 80 ms that every request in flight would wait through.
     gc.collect()
     gc.freeze()
+    batch_scheduling()
 
     def in_worker(_worker: Any) -> None:
         # Threads do not cross a fork: start them in the worker that serves.
