@@ -97,9 +97,9 @@ def test_lwwt_keeps_priority_visitors_in_arrival_order_across_targets() -> None:
 
 
 def test_priority_does_not_count_on_exempt_services() -> None:
-    registry = seat(19)  # nationality (primary, target 45), civil-registry (30); both exempt
+    registry = seat(19)  # nationality (primary), civil-registry; both exempt, targets 30
     claimed = ticket("civil-registry", 10, priority="elderly")  # 10/30, not 10/10
-    earlier = ticket("nationality", 20)  # 20/45
+    earlier = ticket("nationality", 20)  # 20/30
     for policy in POLICIES:
         assert ranked(policy, [claimed, earlier], registry) == [earlier, claimed], policy
 
