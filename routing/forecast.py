@@ -25,7 +25,7 @@ import math
 import sys
 import threading
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from routing.centre import Centre
@@ -376,8 +376,8 @@ class Trace:
         return min(self.close, following + ahead * pace)
 
     def _duration(self, row: Waiting) -> dt.timedelta:
-        mean = self._means.get(row.service, 10.0)
-        return dt.timedelta(minutes=mean * (MEDIATED_SLOWDOWN if row.mediator else 1.0))
+        mean = mean_service_min(self._means, row.service, mediator=row.mediator)
+        return dt.timedelta(minutes=mean)
 
 
 def _newcomer_row(newcomer: Newcomer, now: dt.datetime) -> Waiting:
@@ -451,26 +451,36 @@ def _busy_until(held: list[Ticket], centre: Centre, now: dt.datetime) -> dict[in
     for ticket in held:
         if ticket.counter_id is None:
             continue
-        mean = means.get(ticket.service, 10.0) * (MEDIATED_SLOWDOWN if ticket.mediator else 1.0)
+        mean = mean_service_min(means, ticket.service, mediator=ticket.mediator)
         began = ticket.started_at or ticket.called_at or now
         spent = max(0.0, (now - began).total_seconds() / 60)
         until[ticket.counter_id] = now + dt.timedelta(minutes=remaining_min(mean, spent))
     return until
 
 
+def mean_service_min(means: Mapping[str, float], service: str, *, mediator: bool) -> float:
+    """The expected service time of a ticket of `service`, with a mediator or not, from the
+    services' means (10 minutes for a service since removed from the config)."""
+    return means.get(service, 10.0) * (MEDIATED_SLOWDOWN if mediator else 1.0)
+
+
 def remaining_min(mean: float, spent: float) -> float:
     """Expected minutes left of a lognormal service time with `mean` (cv `SERVICE_CV`) that
     has already run `spent` minutes: E[X - t | X > t]."""
-    sigma2 = math.log(1 + SERVICE_CV**2)
-    sigma = math.sqrt(sigma2)
     if spent <= 0:
         return mean
-    mu = math.log(mean) - sigma2 / 2
+    mu, sigma = lognormal(mean)
     z = (math.log(spent) - mu) / sigma
     survival = _upper_tail(z)
     if survival < 1e-9:
         return mean * SERVICE_CV
     return mean * _upper_tail(z - sigma) / survival - spent
+
+
+def lognormal(mean: float) -> tuple[float, float]:
+    """(mu, sigma) of the lognormal service time with `mean` and cv `SERVICE_CV`."""
+    sigma2 = math.log(1 + SERVICE_CV**2)
+    return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
 
 
 def _upper_tail(z: float) -> float:

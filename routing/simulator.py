@@ -20,7 +20,7 @@ import heapq
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,9 @@ AGENT_LANGUAGES = ("pt", "en")
 ESTIMATE_MIN_WAIT = 5.0
 
 _FINISH, _CLOSE, _OPEN, _ARRIVE = range(4)
+
+#: a simulated day: its opening, its closing and its visitors in arrival order
+SimulatedDay = tuple[dt.datetime, dt.datetime, list[Visitor]]
 
 
 @dataclass(frozen=True)
@@ -367,15 +370,10 @@ class Simulation:
     def run(self, days: int, seed: int) -> dict[str, Any]:
         """API.md's comparison: each policy's figures and the pooled bound, plus extras."""
         rules = Rules.of(self.config)
-        calendar = Calendar(self.config.centre)
         engines = [self.centre_for(variant) for variant in self.variants]
         tallies = [Tally(variant.label) for variant in self.variants]
         pooled = Tally("pooled_bound")
-        for number, day in enumerate(open_days(calendar, FIRST_DAY, days)):
-            hours = calendar.hours_on(day)
-            assert hours is not None
-            start, close = calendar.at(day, hours.start), calendar.at(day, hours.end)
-            visitors = self.model.day(random.Random(f"{seed}:{number}"))
+        for start, close, visitors in self.days(days, seed):
             accepted: list[Visitor] | None = None
             for (centre, clock), tally in zip(engines, tallies, strict=True):
                 engine = Engine(centre, clock, self.staff, start, close)
@@ -414,6 +412,16 @@ class Simulation:
             },
             "note": _note(tallies[0], bound["mean_wait_min"]),
         }
+
+    def days(self, count: int, seed: int) -> Iterator[SimulatedDay]:
+        """The opening, the closing and the visitors of each of `count` simulated days: the
+        same for every variant, and for every run with the same `seed`."""
+        calendar = Calendar(self.config.centre)
+        for number, day in enumerate(open_days(calendar, FIRST_DAY, count)):
+            hours = calendar.hours_on(day)
+            assert hours is not None
+            start, close = calendar.at(day, hours.start), calendar.at(day, hours.end)
+            yield start, close, self.model.day(random.Random(f"{seed}:{number}"))
 
     def centre_for(self, variant: Variant) -> tuple[Centre, VirtualClock]:
         """A centre running `variant` on its own virtual clock."""
