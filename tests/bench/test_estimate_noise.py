@@ -1,15 +1,22 @@
 """The floor `estimate_noise.py` puts under the wait estimate's error: its two pieces of
-arithmetic (the benchmark itself runs outside the suite)."""
+arithmetic, and the naive estimate it compares with (the benchmark runs outside the suite)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.estimate_noise import least_error, longer_than
+from bench.estimate_noise import least_error, longer_than, naive
+from routing.centre import Centre
+from routing.clock import VirtualClock
+from routing.daymodel import Visitor
 from routing.forecast import remaining_min
+from routing.simulator import Engine, simulated_staff
+from routing.store.memory import MemoryStore
+from tests.routing.test_simulator import MEAN_SERVICE_MIN, MONDAY, one_queue
 
 waits = st.lists(st.floats(min_value=5.01, max_value=240), min_size=1, max_size=30)
 
@@ -41,3 +48,24 @@ def test_a_service_in_hand_ends_after_the_time_it_has_run_and_as_late_as_expecte
     assert min(drawn) >= spent
     left = sum(drawn) / len(drawn) - spent
     assert abs(left - remaining_min(mean, spent)) < 0.03 * remaining_min(mean, spent)
+
+
+def test_the_naive_estimate_counts_only_the_queue_ahead_over_the_counters() -> None:
+    """Two counters, five visitors of 10 minutes a tenth of a minute apart: the third finds
+    both counters busy and nobody ahead, so the naive estimate tells it 0 where the replay
+    sees the services in hand; the fourth and fifth have one and two ahead."""
+    config = one_queue(2)
+    visitors = [Visitor(k / 10, "only", None, False, "pt", 10.0) for k in range(5)]
+
+    def estimates() -> list[float | None]:
+        clock = VirtualClock(MONDAY)
+        close = MONDAY + dt.timedelta(hours=1)
+        engine = Engine(Centre(config, clock), clock, simulated_staff(config), MONDAY, close)
+        engine.run(MemoryStore(config.centre.code), visitors)
+        return engine.estimates
+
+    replayed = estimates()
+    with naive(config):
+        told = estimates()
+    assert told == [0.0, 0.0, 0.0, MEAN_SERVICE_MIN / 2, 2 * MEAN_SERVICE_MIN / 2]
+    assert replayed[2] is not None and replayed[2] > 0
