@@ -104,7 +104,7 @@ def test_lines_deep_in_the_reference_config(tmp_path: Path) -> None:
     """Faults far down the 1,100-line reference file are reported at their own lines."""
     path = edited_reference(
         tmp_path,
-        ("    target_min: 15\n", '    target_min: "soon"\n'),
+        ("    target_min: 30\n", '    target_min: "soon"\n'),
         ("    prefix: B\n", "    prefix: A   # was B\n"),
         (
             "    services: [tax-number, tax-returns, social-security-benefits]\n",

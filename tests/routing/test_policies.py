@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -50,16 +51,26 @@ def seat(counter_id: int, services: tuple[str, ...] = (), languages: tuple[str, 
     return Seat.of(CONFIG.counter(counter_id), staff)
 
 
-def ranked(policy: str, tickets: list[Ticket], at: Seat, *, aware: bool = True) -> list[Ticket]:
-    return candidates(tickets, at, make_policy(policy, RULES, mediator_aware=aware), NOW)
+def ranked(
+    policy: str, tickets: list[Ticket], at: Seat, *, aware: bool = True, rules: Rules = RULES
+) -> list[Ticket]:
+    return candidates(tickets, at, make_policy(policy, rules, mediator_aware=aware), NOW)
+
+
+#: the reference rules with a quicker front desk: reception-triage within 15, priority within 5
+QUICK_TRIAGE = dataclasses.replace(
+    RULES,
+    target_min={**RULES.target_min, "reception-triage": 15},
+    priority_target_min={**RULES.priority_target_min, "reception-triage": 5},
+)
 
 
 AIMA = seat(3)  # residence-first (target 30, priority 10), residence-renewal
 
 
 def test_the_reference_rules() -> None:
-    assert RULES.target_min["reception-triage"] == 15
-    assert RULES.priority_target_min["reception-triage"] == 5
+    assert set(RULES.target_min.values()) == {30}  # REFERENCE.md: 30 minutes, every service
+    assert set(RULES.priority_target_min.values()) == {10}  # and 10 with legal priority
     assert "nationality" not in RULES.priority_target_min  # exempt (a registry)
     assert RULES.mediator_only == frozenset({"mediation"})
 
@@ -79,21 +90,22 @@ def test_lwwt_weighs_waiting_by_the_target_of_the_class() -> None:
 
 
 def test_lwwt_breaks_ties_by_arrival() -> None:
-    desk = seat(1)  # reception-triage (target 15), immigration-info (target 20)
+    desk = seat(1)  # reception-triage (target 15 here), immigration-info (target 30)
     triage = ticket("reception-triage", 15)  # 15/15 = 1
-    info = ticket("immigration-info", 20)  # 20/20 = 1, and came earlier
-    assert ranked("lwwt", [triage, info], desk) == [info, triage]
+    info = ticket("immigration-info", 30)  # 30/30 = 1, and came earlier
+    assert ranked("lwwt", [triage, info], desk, rules=QUICK_TRIAGE) == [info, triage]
     twin = ticket("reception-triage", 15)  # the same moment: the one issued first goes first
-    assert ranked("lwwt", [twin, triage], desk) == [triage, twin]
+    assert ranked("lwwt", [twin, triage], desk, rules=QUICK_TRIAGE) == [triage, twin]
 
 
 def test_lwwt_keeps_priority_visitors_in_arrival_order_across_targets() -> None:
-    triage_desk = seat(1)  # reception-triage (priority target 5), immigration-info (10)
+    triage_desk = seat(1)  # reception-triage (priority target 5 here), immigration-info (10)
     first = ticket("immigration-info", 6, priority="elderly")  # 6/10 = 0.6
     second = ticket("reception-triage", 4, priority="pregnant")  # 4/5 = 0.8
-    regular = ticket("immigration-info", 14)  # 14/20 = 0.7
+    regular = ticket("immigration-info", 21)  # 21/30 = 0.7
     # The head of the priority line carries the urgency of those behind it.
-    assert ranked("lwwt", [regular, second, first], triage_desk) == [first, second, regular]
+    order = ranked("lwwt", [regular, second, first], triage_desk, rules=QUICK_TRIAGE)
+    assert order == [first, second, regular]
 
 
 def test_priority_does_not_count_on_exempt_services() -> None:
