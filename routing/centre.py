@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from routing.calendar import Calendar
 from routing.clock import Clock, SystemClock
-from routing.config import CentreConfig
+from routing.config import CentreConfig, Counter
 from routing.policies import policy_for
-from routing.router import Policy
+from routing.router import Policy, Seat
+from routing.store.models import Staff
 
 if TYPE_CHECKING:
     from routing.forecast import Trace
@@ -35,6 +36,10 @@ class Centre:
     traces: dict[dt.date, Trace] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
+    #: per counter id, the seat last made of it: (skills, languages, seat); see `seat`
+    seats: dict[int, tuple[list[str], list[str], Seat]] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self, with_policy: Policy | None) -> None:
         object.__setattr__(self, "calendar", Calendar(self.config.centre))
@@ -43,3 +48,14 @@ class Centre:
     @property
     def code(self) -> str:
         return self.config.centre.code
+
+    def seat(self, counter: Counter, staff: Staff) -> Seat:
+        """`Seat.of(counter, staff)`, made again only when someone of other skills or
+        languages sits there: the wait estimate asks for every counter on every ticket."""
+        kept = self.seats.get(counter.id)
+        skills, languages = staff.services, staff.languages
+        if kept is not None and kept[0] == skills and kept[1] == languages:
+            return kept[2]
+        seat = Seat.of(counter, staff)
+        self.seats[counter.id] = (list(skills), list(languages), seat)
+        return seat

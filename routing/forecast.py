@@ -425,7 +425,7 @@ def _seats(
             unheld.append((counter, start, end))
             continue
         free = max(now, start, busy_until.get(counter.id, now))
-        seats.append(_Seat(Seat.of(counter, staff), free, end))
+        seats.append(_Seat(centre.seat(counter, staff), free, end))
     served = {code for seat in seats for code in seat.seat.services}
     for counter, start, end in unheld:
         services = [c for c in counter.services if start > now or c not in served]
@@ -449,12 +449,13 @@ def _busy_until(held: list[Ticket], centre: Centre, now: dt.datetime) -> dict[in
     means = {s.code: s.mean_service_min for s in centre.config.services}
     until: dict[int, dt.datetime] = {}
     for ticket in held:
-        if ticket.counter_id is None:
+        counter_id = ticket.counter_id
+        if counter_id is None:
             continue
         mean = mean_service_min(means, ticket.service, mediator=ticket.mediator)
         began = ticket.started_at or ticket.called_at or now
         spent = max(0.0, (now - began).total_seconds() / 60)
-        until[ticket.counter_id] = now + dt.timedelta(minutes=remaining_min(mean, spent))
+        until[counter_id] = now + dt.timedelta(minutes=remaining_min(mean, spent))
     return until
 
 
@@ -469,23 +470,22 @@ def remaining_min(mean: float, spent: float) -> float:
     has already run `spent` minutes: E[X - t | X > t]."""
     if spent <= 0:
         return mean
-    mu, sigma = lognormal(mean)
-    z = (math.log(spent) - mu) / sigma
-    survival = _upper_tail(z)
-    if survival < 1e-9:
+    z = (math.log(spent / mean) + _SIGMA2 / 2) / _SIGMA  # (log(spent) - mu) / sigma
+    survival = math.erfc(z * _SQRT_HALF)
+    if survival < 2e-9:
         return mean * SERVICE_CV
-    return mean * _upper_tail(z - sigma) / survival - spent
+    return mean * math.erfc((z - _SIGMA) * _SQRT_HALF) / survival - spent
 
 
 def lognormal(mean: float) -> tuple[float, float]:
     """(mu, sigma) of the lognormal service time with `mean` and cv `SERVICE_CV`."""
-    sigma2 = math.log(1 + SERVICE_CV**2)
-    return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+    return math.log(mean) - _SIGMA2 / 2, _SIGMA
 
 
-def _upper_tail(z: float) -> float:
-    """P(Z > z) for a standard normal Z."""
-    return 0.5 * math.erfc(z / math.sqrt(2))
+_SIGMA2 = math.log(1 + SERVICE_CV**2)
+_SIGMA = math.sqrt(_SIGMA2)
+#: P(Z > z) for a standard normal Z is erfc(z / sqrt 2) / 2; the halves cancel in a ratio
+_SQRT_HALF = math.sqrt(0.5)
 
 
 def _windows(

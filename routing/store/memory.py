@@ -195,21 +195,27 @@ class MemoryStore:
 
     def seated(self) -> dict[int, Staff]:
         """Who sits at each counter that is open or paused, by counter id."""
+        staff = self._staff
+        rows = [vars(row) for row in self._counters.values()]  # filled: no descriptors needed
         return {
-            row.id: self._staff[row.staff_id]
-            for row in self._counters.values()
-            if row.state != CounterState.CLOSED and row.staff_id in self._staff
+            row["id"]: staff[row["staff_id"]]
+            for row in rows
+            if row["state"] != CounterState.CLOSED and row["staff_id"] in staff
         }
 
     def floor(self, after: int) -> tuple[Hashable, list[Waiting]]:
         """Who holds which counter not closed and the ticket in their hands, as plain values,
         and the waiting tickets issued after ticket `after`."""
-        held = {counter_id: (ticket.id, ticket.state) for counter_id, ticket in self._held.items()}
+        held = {
+            counter_id: (row["id"], row["state"])
+            for counter_id, row in ((c, vars(t)) for c, t in self._held.items())
+        }
+        rows = [vars(c) for c in self._counters.values()]  # filled: no descriptors needed
         floor = tuple(
             sorted(
-                (c.id, c.staff_id, *held.get(c.id, (None, None)))
-                for c in self._counters.values()
-                if c.state != CounterState.CLOSED
+                (c["id"], c["staff_id"], *held.get(c["id"], (None, None)))
+                for c in rows
+                if c["state"] != CounterState.CLOSED
             )
         )
         return floor, snapshot(t for t in self.waiting() if (t.id or 0) > after)

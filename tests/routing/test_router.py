@@ -82,6 +82,19 @@ def test_a_seat_serves_the_counters_services_narrowed_to_the_skills_in_their_ord
     assert not eligible(waiting("tax-number"), skilled)
 
 
+def test_the_centre_makes_a_counters_seat_again_when_skills_or_languages_change() -> None:
+    centre = Centre(CONFIG, VirtualClock(dt.datetime(2026, 11, 25, 11, tzinfo=dt.UTC)))
+    counter = CONFIG.counter(5)
+    agent = person(5, ("immigration-info",))
+    first = centre.seat(counter, agent)
+    assert centre.seat(counter, agent) is first
+    agent.services = ["residence-first", "immigration-info"]
+    assert centre.seat(counter, agent).ordered == ("residence-first", "immigration-info")
+    agent.languages = ["pt", "ar"]
+    assert centre.seat(counter, agent).languages == {"pt", "ar"}
+    assert centre.seat(counter, person(5)).services == set(counter.services)
+
+
 def test_mediation_needs_a_seat_that_speaks_the_language() -> None:
     agent = Seat.of(CONFIG.counter(10), person(10, languages=("pt", "en")))
     mediator = Seat.of(CONFIG.counter(25), person(25, languages=("pt", "ar"), role="mediator"))
