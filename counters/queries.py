@@ -17,7 +17,7 @@ from sqlalchemy import select
 from routing.centre import Centre
 from routing.config import Counter as CounterConfig
 from routing.forecast import service_calls, wait_min
-from routing.router import Seat, eligible
+from routing.router import eligible
 from routing.store.models import Event, Staff, Ticket
 from routing.store.sql import SqlStore
 
@@ -35,7 +35,7 @@ def counter_queue(
     """Per service of the counter: how many wait, how many its holder may call, the oldest
     wait and the estimate; and the mediated tickets it may call, by language."""
     waiting = store.waiting()
-    seat = Seat.of(config, holder) if holder is not None else None
+    seat = centre.seat(config, holder) if holder is not None else None
     callable_here = [t for t in waiting if seat is not None and eligible(t, seat)]
     services = []
     expected = service_calls(

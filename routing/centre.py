@@ -51,7 +51,8 @@ class Centre:
 
     def seat(self, counter: Counter, staff: Staff) -> Seat:
         """`Seat.of(counter, staff)`, made again only when someone of other skills or
-        languages sits there: the wait estimate asks for every counter on every ticket."""
+        languages sits there: every call asks for its seat, and the wait estimate for every
+        counter's on every ticket."""
         kept = self.seats.get(counter.id)
         skills, languages = staff.services, staff.languages
         if kept is not None and kept[0] == skills and kept[1] == languages:

@@ -40,6 +40,11 @@ MEDIATED_SLOWDOWN = 1.3
 #: how much service times vary around their mean (REFERENCE.md's working model): a busy
 #: counter whose ticket has run long is expected to run longer still
 SERVICE_CV = 0.7
+#: the log-variance and log-sd of such a service time, whatever its mean
+_SIGMA2 = math.log(1 + SERVICE_CV**2)
+_SIGMA = math.sqrt(_SIGMA2)
+#: P(Z > z) for a standard normal Z is erfc(z / sqrt 2) / 2; the halves cancel in a ratio
+_SQRT_HALF = math.sqrt(0.5)
 #: the replay's answer is scaled by this. The replay gives about the expected wait, but the
 #: wait is uncertain (service times vary, people arrive and some overtake): relative to the
 #: actual wait, an overestimate errs without bound and an underestimate by at most 100%, so
@@ -470,7 +475,7 @@ def remaining_min(mean: float, spent: float) -> float:
     has already run `spent` minutes: E[X - t | X > t]."""
     if spent <= 0:
         return mean
-    z = (math.log(spent / mean) + _SIGMA2 / 2) / _SIGMA  # (log(spent) - mu) / sigma
+    z = (math.log(spent) - math.log(mean) + _SIGMA2 / 2) / _SIGMA  # (log(spent) - mu) / sigma
     survival = math.erfc(z * _SQRT_HALF)
     if survival < 2e-9:
         return mean * SERVICE_CV
@@ -480,12 +485,6 @@ def remaining_min(mean: float, spent: float) -> float:
 def lognormal(mean: float) -> tuple[float, float]:
     """(mu, sigma) of the lognormal service time with `mean` and cv `SERVICE_CV`."""
     return math.log(mean) - _SIGMA2 / 2, _SIGMA
-
-
-_SIGMA2 = math.log(1 + SERVICE_CV**2)
-_SIGMA = math.sqrt(_SIGMA2)
-#: P(Z > z) for a standard normal Z is erfc(z / sqrt 2) / 2; the halves cancel in a ratio
-_SQRT_HALF = math.sqrt(0.5)
 
 
 def _windows(

@@ -148,7 +148,7 @@ class Engine:
         clock.advance_to(self.start)
         for counter_id in staff:
             counters.open_counter(store, centre, counter_id, staff[counter_id])
-        seats = {c.id: Seat.of(c, staff[c.id]) for c in centre.config.counters if c.id in staff}
+        seats = {c.id: centre.seat(c, staff[c.id]) for c in centre.config.counters if c.id in staff}
         windows = self.windows()
         events: list[tuple[dt.datetime, int, int, int]] = []
         for counter_id, (start, end) in windows.items():

@@ -181,7 +181,7 @@ def call_next(store: SqlStore, centre: Centre, counter_id: int, staff: Staff) ->
         raise DomainError("counter_busy", "finish or release the current ticket first")
     if staff.role == "mediator" and store.mediator_request_of(staff.id) is not None:
         raise DomainError("counter_busy", "finish the mediation you accepted first")
-    seat = Seat.of(config, staff)
+    seat = centre.seat(config, staff)
     ticket = _claim_best(store, centre, seat, now)
     if ticket is None:
         return None

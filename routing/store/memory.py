@@ -196,29 +196,29 @@ class MemoryStore:
     def seated(self) -> dict[int, Staff]:
         """Who sits at each counter that is open or paused, by counter id."""
         staff = self._staff
-        rows = [vars(row) for row in self._counters.values()]  # filled: no descriptors needed
         return {
             row["id"]: staff[row["staff_id"]]
-            for row in rows
-            if row["state"] != CounterState.CLOSED and row["staff_id"] in staff
+            for row in self._unclosed()
+            if row["staff_id"] in staff
         }
 
     def floor(self, after: int) -> tuple[Hashable, list[Waiting]]:
         """Who holds which counter not closed and the ticket in their hands, as plain values,
         and the waiting tickets issued after ticket `after`."""
-        held = {
-            counter_id: (row["id"], row["state"])
-            for counter_id, row in ((c, vars(t)) for c, t in self._held.items())
-        }
-        rows = [vars(c) for c in self._counters.values()]  # filled: no descriptors needed
+        held = {c: (vars(t)["id"], vars(t)["state"]) for c, t in self._held.items()}
         floor = tuple(
             sorted(
-                (c["id"], c["staff_id"], *held.get(c["id"], (None, None)))
-                for c in rows
-                if c["state"] != CounterState.CLOSED
+                (row["id"], row["staff_id"], *held.get(row["id"], (None, None)))
+                for row in self._unclosed()
             )
         )
         return floor, snapshot(t for t in self.waiting() if (t.id or 0) > after)
+
+    def _unclosed(self) -> list[dict[str, Any]]:
+        """The state of each counter row not closed, read past the attribute descriptors
+        (rows here are filled, see `_fill_defaults`): the estimate reads it on every ticket."""
+        rows = (vars(row) for row in self._counters.values())
+        return [row for row in rows if row["state"] != CounterState.CLOSED]
 
     def held_by(self, counter_id: int) -> Ticket | None:
         """The ticket a counter has called or is serving, if any."""
